@@ -42,7 +42,12 @@ def to_fraction(value: object, where: str) -> Fraction:
             raise InvalidValueError(
                 f"{where}: cannot read {value!r} as a number (use a decimal like '0.25' or 'p/q')"
             ) from None
-    if isinstance(value, numbers.Rational) or type(value).__name__ in {"fmpq", "fmpz", "mpq", "mpz"}:
+    if isinstance(value, numbers.Rational) or type(value).__name__ in {
+        "fmpq",
+        "fmpz",
+        "mpq",
+        "mpz",
+    }:
         return Fraction(int(value.numerator), int(value.denominator))
     if getattr(value, "is_number", False):  # sympy Float, sqrt(2), pi: not exact rationals
         raise InvalidValueError(

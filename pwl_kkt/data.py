@@ -69,7 +69,9 @@ class Dataset:
             xs.setflags(write=False)
         ys = _labels(y)
         if len(xs) != len(ys):
-            raise InvalidDataError(f"x and y must have the same length; got {len(xs)} and {len(ys)}")
+            raise InvalidDataError(
+                f"x and y must have the same length; got {len(xs)} and {len(ys)}"
+            )
         if len(ys) == 0:
             raise InvalidDataError("the dataset is empty: at least one point is needed")
         object.__setattr__(self, "_x", xs)

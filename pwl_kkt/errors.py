@@ -15,6 +15,7 @@ __all__ = [
     "FileFormatError",
     "NotSeparableError",
     "MisclassifiedError",
+    "MissingDependencyError",
 ]
 
 
@@ -86,7 +87,7 @@ class NotSeparableError(InvalidDataError):
     >>> Dataset([1, 1], [1, -1]).require_separable()
     Traceback (most recent call last):
     ...
-    pwl_kkt.errors.NotSeparableError: x[0] = x[1] = 1 carry both labels: no network separates the data
+    pwl_kkt.errors.NotSeparableError: x[0] = x[1] = 1 carry both labels: ...
     """
 
 
@@ -98,3 +99,25 @@ class MisclassifiedError(PwlKktError, ValueError):
     >>> issubclass(MisclassifiedError, ValueError)
     True
     """
+
+
+class MissingDependencyError(PwlKktError, ImportError):
+    """An optional dependency (an extra such as ``torch`` or ``plot``) is not installed.
+
+    Examples
+    --------
+    >>> issubclass(MissingDependencyError, ImportError)
+    True
+    """
+
+
+def require(module: str, extra: str) -> object:
+    """Import ``module`` or raise :class:`MissingDependencyError` naming the extra to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingDependencyError(
+            f"{module} is needed for this; install it with: pip install 'pwl_kkt[{extra}]'"
+        ) from None

@@ -86,7 +86,8 @@ class Network:
             params = tuple(fractions_of(t, name) for t, name in ((w, "w"), (b, "b"), (v, "v")))
         else:
             params = tuple(
-                _float_array(_floats_of(t, name), name) for t, name in ((w, "w"), (b, "b"), (v, "v"))
+                _float_array(_floats_of(t, name), name)
+                for t, name in ((w, "w"), (b, "b"), (v, "v"))
             )
         lengths = [len(t) for t in params]
         if len(set(lengths)) != 1:
@@ -169,7 +170,9 @@ class Network:
     def _fractions(self) -> tuple[tuple[Fraction, ...], ...]:
         if self._exact:
             return self._w, self._b, self._v
-        return tuple(tuple(Fraction(t) for t in arr.tolist()) for arr in (self._w, self._b, self._v))
+        return tuple(
+            tuple(Fraction(t) for t in arr.tolist()) for arr in (self._w, self._b, self._v)
+        )
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(w, b, v)`` as read-only float64 arrays (nearest floats for an exact network).

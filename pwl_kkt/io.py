@@ -1,0 +1,427 @@
+"""Reading and writing networks and datasets, exactly.
+
+Formats
+-------
+Network JSON ``{"w": [...], "b": [...], "v": [...]}``
+    Each entry a JSON number, read as the exact decimal it spells (``0.1`` is
+    1/10), or a string ``"p/q"`` or ``"0.25"``. Written with integers as JSON
+    integers and other rationals as ``"p/q"`` strings. A float network is
+    written with ``"format": "float64"`` and its values' shortest round-trip
+    decimals; that marker makes the reader take them as float64 again.
+Network ``.npz``
+    Arrays ``w``, ``b``, ``v``; float arrays give a float network (values taken
+    as their exact binary values), integer arrays an exact one.
+Network ``.pt`` / ``.pth``
+    The ``state_dict`` of ``nn.Sequential(nn.Linear(1, k), nn.ReLU(),
+    nn.Linear(k, 1, bias=False))`` (needs the ``torch`` extra).
+Data JSON ``{"x": [...], "y": [...]}`` and CSV with a header ``x,y``
+    ``x`` read exactly like network entries; ``y`` in {-1, +1}.
+
+Every writer round-trips exactly and writes atomically (a temporary file in
+the same folder, renamed into place), so a failure leaves no partial file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import json
+import os
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from ._rational import fraction_text
+from .data import Dataset
+from .errors import FileFormatError, InvalidNetworkError, PwlKktError, require
+from .network import Network
+
+__all__ = [
+    "load_data",
+    "load_network",
+    "network_from_torch",
+    "network_to_torch",
+    "save_data",
+    "save_network",
+]
+
+_TORCH_SUFFIXES = (".pt", ".pth")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _in_file(path: Path, exc: PwlKktError) -> PwlKktError:
+    """The same error, its message prefixed with the file it came from."""
+    return type(exc)(f"{path}: {exc}")
+
+
+def _read_json(path: Path) -> dict:
+    def no_constants(name: str) -> None:
+        raise FileFormatError(f"{path}: {name} is not a finite number")
+
+    try:
+        obj = json.loads(
+            path.read_text(encoding="utf-8"), parse_float=Fraction, parse_constant=no_constants
+        )
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(f"{path}: not valid JSON ({exc})") from None
+    except UnicodeDecodeError:
+        raise FileFormatError(f"{path}: not a UTF-8 text file") from None
+    if not isinstance(obj, dict):
+        raise FileFormatError(f"{path}: expected a JSON object, got {type(obj).__name__}")
+    return obj
+
+
+def _json_list(obj: dict, key: str, path: Path) -> list:
+    if key not in obj:
+        raise FileFormatError(f"{path}: missing key {key!r}")
+    value = obj[key]
+    if not isinstance(value, list):
+        raise FileFormatError(f"{path}: {key!r} must be a list, got {type(value).__name__}")
+    return value
+
+
+def _json_value(q: Fraction) -> int | str:
+    return q.numerator if q.denominator == 1 else fraction_text(q)
+
+
+# --- networks ---------------------------------------------------------------------------------
+
+
+def load_network(path: str | os.PathLike) -> Network:
+    """Read a network from ``.json``, ``.npz`` or ``.pt``/``.pth`` (chosen by extension).
+
+    Raises
+    ------
+    FileFormatError
+        Unknown extension, unparsable file, missing or malformed arrays.
+    InvalidValueError, InvalidNetworkError
+        Bad entries or inconsistent lengths; the message names the file and entry.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "net.json"
+    >>> _ = p.write_text('{"w": [0.1], "b": ["-1/3"], "v": [2]}')
+    >>> load_network(p)
+    Network(w=['1/10'], b=['-1/3'], v=['2'])
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".json":
+            obj = _read_json(path)
+            lists = [_json_list(obj, key, path) for key in "wbv"]
+            fmt = obj.get("format", "exact")
+            if fmt == "float64":
+                return Network(
+                    *(np.array([float(t) for t in lst], dtype=np.float64) for lst in lists)
+                )
+            if fmt != "exact":
+                raise FileFormatError(
+                    f"{path}: unknown format {fmt!r} (expected 'exact' or 'float64')"
+                )
+            return Network(*lists, exact=True)
+        if suffix == ".npz":
+            return _load_npz(path)
+        if suffix in _TORCH_SUFFIXES:
+            return _load_torch(path)
+    except PwlKktError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise _in_file(path, exc) from None
+    raise FileFormatError(f"{path}: unknown network file type {suffix!r} (use .json, .npz or .pt)")
+
+
+def save_network(net: Network, path: str | os.PathLike) -> None:
+    """Write ``net`` to ``.json``, ``.npz`` or ``.pt``/``.pth``; reading it back gives it again.
+
+    ``.npz`` and ``.pt`` hold float64: an exact network is written there only if
+    every parameter is exactly a float64, else :class:`InvalidNetworkError`
+    (use JSON for arbitrary rationals).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "net.json"
+    >>> net = Network(["1/3"], [0], [1])
+    >>> save_network(net, p); load_network(p) == net
+    True
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        if net.is_exact:
+            obj: dict[str, object] = {
+                k: [_json_value(q) for q in p] for k, p in zip("wbv", net.fractions())
+            }
+        else:
+            obj = {"format": "float64", **{k: a.tolist() for k, a in zip("wbv", net.arrays())}}
+        _atomic_write(path, (json.dumps(obj, indent=1) + "\n").encode())
+    elif suffix == ".npz":
+        arrays = _exact_float64(net)
+        buf = _io.BytesIO()
+        np.savez(buf, w=arrays[0], b=arrays[1], v=arrays[2])
+        _atomic_write(path, buf.getvalue())
+    elif suffix in _TORCH_SUFFIXES:
+        torch = require("torch", "torch")
+        buf = _io.BytesIO()
+        torch.save(network_to_torch(net).state_dict(), buf)
+        _atomic_write(path, buf.getvalue())
+    else:
+        raise FileFormatError(
+            f"{path}: unknown network file type {suffix!r} (use .json, .npz or .pt)"
+        )
+
+
+def _exact_float64(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    arrays = net.arrays()
+    if net.is_exact:
+        for name, exact, approx in zip("wbv", net.fractions(), arrays):
+            for i, (q, f) in enumerate(zip(exact, approx.tolist())):
+                if Fraction(f) != q:
+                    raise InvalidNetworkError(
+                        f"{name}[{i}] = {fraction_text(q)} is not exactly a float64; "
+                        "save exact networks as .json"
+                    )
+    return arrays
+
+
+def _load_npz(path: Path) -> Network:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [k for k in "wbv" if k not in data.files]
+            if missing:
+                raise FileFormatError(f"{path}: missing array(s) {', '.join(missing)}")
+            arrays = [np.asarray(data[k]) for k in "wbv"]
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, PwlKktError):
+            raise
+        raise FileFormatError(f"{path}: not a readable .npz file ({exc})") from None
+    for name, arr in zip("wbv", arrays):
+        if arr.dtype.kind not in "fiu":
+            raise FileFormatError(f"{path}: array {name} has non-numeric dtype {arr.dtype}")
+    if all(arr.dtype.kind in "iu" for arr in arrays):
+        return Network(*(arr.tolist() for arr in arrays), exact=True)
+    return Network(*(arr.astype(np.float64) for arr in arrays), exact=False)
+
+
+# --- torch ----------------------------------------------------------------------------------------
+
+
+def network_from_torch(module: object) -> Network:
+    """Float network from ``Sequential(Linear(1, k), ReLU(), Linear(k, 1, bias=False))``.
+
+    Parameters are converted to float64 exactly (float32 and bfloat16 embed in float64).
+    An output layer with a bias is accepted only if the bias is exactly zero: with
+    a bias the network ``N(x) + c`` is not 2-homogeneous and the max-margin
+    theory does not apply.
+
+    Raises
+    ------
+    InvalidNetworkError
+        Another architecture, or a non-zero output bias.
+
+    Examples
+    --------
+    >>> import torch  # doctest: +SKIP
+    >>> m = torch.nn.Sequential(torch.nn.Linear(1, 3), torch.nn.ReLU(),
+    ...                         torch.nn.Linear(3, 1, bias=False))  # doctest: +SKIP
+    >>> network_from_torch(m).width  # doctest: +SKIP
+    3
+    """
+    torch = require("torch", "torch")
+    nn = torch.nn
+    layers = list(module) if isinstance(module, nn.Sequential) else None
+    if (
+        layers is None
+        or len(layers) != 3
+        or not isinstance(layers[0], nn.Linear)
+        or not isinstance(layers[1], nn.ReLU)
+        or not isinstance(layers[2], nn.Linear)
+    ):
+        raise InvalidNetworkError(
+            "expected nn.Sequential(nn.Linear(1, k), nn.ReLU(), nn.Linear(k, 1, bias=False)); "
+            f"got {type(module).__name__}"
+        )
+    state = {
+        "0.weight": layers[0].weight,
+        "0.bias": layers[0].bias,
+        "2.weight": layers[2].weight,
+        "2.bias": layers[2].bias,
+    }
+    return _network_from_state(state)
+
+
+def _network_from_state(state: dict) -> Network:
+    def array(key: str) -> np.ndarray:
+        return state[key].detach().cpu().to(dtype=_torch().float64).numpy().reshape(-1).copy()
+
+    hidden_w, hidden_b, out_w = state["0.weight"], state.get("0.bias"), state["2.weight"]
+    if hidden_w.ndim != 2 or hidden_w.shape[1] != 1:
+        raise InvalidNetworkError(
+            f"first layer must map 1 input to k units; weight has shape {tuple(hidden_w.shape)}"
+        )
+    k = hidden_w.shape[0]
+    if out_w.ndim != 2 or tuple(out_w.shape) != (1, k):
+        raise InvalidNetworkError(
+            f"output layer must map {k} units to 1 output; weight has shape {tuple(out_w.shape)}"
+        )
+    if hidden_b is None:
+        raise InvalidNetworkError(
+            "the hidden layer needs biases b_j (nn.Linear(1, k) with bias=True)"
+        )
+    out_b = state.get("2.bias")
+    if out_b is not None and bool((out_b != 0).any()):
+        raise InvalidNetworkError(
+            f"the output layer has a non-zero bias ({float(out_b.reshape(-1)[0])!r}); "
+            "N(x) + c is not 2-homogeneous, so the max-margin theory does not apply: "
+            "use nn.Linear(k, 1, bias=False)"
+        )
+    return Network(array("0.weight"), array("0.bias"), array("2.weight"), exact=False)
+
+
+def _torch():
+    return require("torch", "torch")
+
+
+def network_to_torch(net: Network, dtype: object = None) -> object:
+    """``nn.Sequential(nn.Linear(1, k), nn.ReLU(), nn.Linear(k, 1, bias=False))`` computing ``net``.
+
+    ``dtype`` defaults to ``torch.float64``; every parameter must be exactly
+    representable in it (else :class:`InvalidNetworkError`), so that the torch
+    module is the same network and not a rounded neighbour.
+
+    Examples
+    --------
+    >>> m = network_to_torch(Network([1, -1], [0, 0], [1, 1]))  # doctest: +SKIP
+    >>> network_from_torch(m) == Network([1, -1], [0, 0], [1, 1]).to_float()  # doctest: +SKIP
+    True
+    """
+    torch = _torch()
+    dtype = torch.float64 if dtype is None else dtype
+    w, b, v = _exact_float64(net)
+    k = net.width
+    module = torch.nn.Sequential(
+        torch.nn.Linear(1, k, dtype=dtype),
+        torch.nn.ReLU(),
+        torch.nn.Linear(k, 1, bias=False, dtype=dtype),
+    )
+    with torch.no_grad():
+        for param, values, name in (
+            (module[0].weight, w, "w"),
+            (module[0].bias, b, "b"),
+            (module[2].weight, v, "v"),
+        ):
+            tensor = torch.as_tensor(values, dtype=torch.float64).reshape(param.shape)
+            cast = tensor.to(dtype)
+            if not torch.equal(cast.to(torch.float64), tensor):
+                raise InvalidNetworkError(f"{name} is not exactly representable in {dtype}")
+            param.copy_(cast)
+    return module
+
+
+def _load_torch(path: Path) -> Network:
+    torch = _torch()
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a bad or pickled-module file
+        raise FileFormatError(
+            f"{path}: cannot read as a torch state_dict ({type(exc).__name__}); "
+            "save module.state_dict() with torch.save"
+        ) from None
+    if isinstance(obj, torch.nn.Module):
+        return network_from_torch(obj)
+    if not isinstance(obj, dict) or not {"0.weight", "0.bias", "2.weight"} <= set(obj):
+        raise FileFormatError(
+            f"{path}: expected the state_dict of nn.Sequential(Linear(1,k), ReLU(), Linear(k,1)) "
+            "with keys 0.weight, 0.bias, 2.weight"
+        )
+    return _network_from_state(obj)
+
+
+# --- data -----------------------------------------------------------------------------------------
+
+
+def load_data(path: str | os.PathLike) -> Dataset:
+    """Read a dataset from ``.json`` (``{"x": [...], "y": [...]}``) or ``.csv`` (header ``x,y``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "data.csv"
+    >>> _ = p.write_text("x,y\\n0.1,1\\n-1/2,-1\\n")
+    >>> load_data(p).x
+    (Fraction(1, 10), Fraction(-1, 2))
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".json":
+            obj = _read_json(path)
+            return Dataset(_json_list(obj, "x", path), _json_list(obj, "y", path), exact=True)
+        if suffix == ".csv":
+            return _load_csv(path)
+    except PwlKktError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise _in_file(path, exc) from None
+    raise FileFormatError(f"{path}: unknown data file type {suffix!r} (use .json or .csv)")
+
+
+def _load_csv(path: Path) -> Dataset:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise FileFormatError(f"{path}: not a UTF-8 text file") from None
+    rows = [row for row in csv.reader(_io.StringIO(text)) if row and any(c.strip() for c in row)]
+    if not rows:
+        raise FileFormatError(f"{path}: empty file (expected a header 'x,y')")
+    header = [c.strip().lower() for c in rows[0]]
+    if "x" not in header or "y" not in header:
+        raise FileFormatError(f"{path}: header must name columns x and y; got {','.join(rows[0])}")
+    ix, iy = header.index("x"), header.index("y")
+    xs, ys = [], []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise FileFormatError(
+                f"{path}: row {line} has {len(row)} fields, expected {len(header)}"
+            )
+        xs.append(row[ix].strip())
+        ys.append(row[iy].strip())
+    return Dataset(xs, ys, exact=True)
+
+
+def save_data(data: Dataset, path: str | os.PathLike) -> None:
+    """Write a dataset as ``.json`` or ``.csv`` with exact ``x`` (integers or ``"p/q"``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.json"
+    >>> d = Dataset(["1/3", 2], [1, -1])
+    >>> save_data(d, p); load_data(p) == d
+    True
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    xs = [_json_value(q) for q in data.x_exact]
+    ys = data.y.tolist()
+    if suffix == ".json":
+        _atomic_write(path, (json.dumps({"x": xs, "y": ys}) + "\n").encode())
+    elif suffix == ".csv":
+        lines = ["x,y", *(f"{x},{y}" for x, y in zip(xs, ys))]
+        _atomic_write(path, ("\n".join(lines) + "\n").encode())
+    else:
+        raise FileFormatError(f"{path}: unknown data file type {suffix!r} (use .json or .csv)")

@@ -1,0 +1,410 @@
+"""Effective linear regions: count them, list them, merge them (DESIGN.md section 2).
+
+The *effective* number of linear regions of N on R is the number of true
+breakpoints plus one (the quantity Theorem 4.2 of seed 001 bounds by 32r + 67);
+on a closed interval [lo, hi] only breakpoints strictly inside count.
+
+Exact mode decides every tie and cancellation exactly. For float networks it
+does so without converting every parameter to a rational: IEEE division is
+correctly rounded and rounding is monotone, so the float kink ``-b_j / w_j``
+orders two kinks correctly whenever the floats differ, and two kinks at the
+same exact location always give the same float. Only kinks whose floats are
+equal are compared, and their jumps summed, in exact arithmetic (a filtered
+predicate in the sense of CGAL's filtered kernels).
+
+Tolerance mode (``tol=...``) is a separate, approximate notion for trained
+networks, documented at :class:`Tolerance`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import networkx as nx
+import numpy as np
+
+from ._rational import fraction_text, fraction_to_float, to_fraction
+from .errors import InvalidValueError
+from .network import Network
+from .pwl import piecewise_linear
+
+__all__ = [
+    "LinearRegions",
+    "Region",
+    "Tolerance",
+    "count_regions",
+    "linear_regions",
+    "merged_regions",
+    "region_graph",
+]
+
+Number = Fraction | float
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Tolerance mode for float networks that have tiny or nearly coincident kinks.
+
+    1. Kinks are sorted and consecutive kinks ``t < t'`` with
+       ``t' - t <= distance * max(1, |t|, |t'|)`` are chained into one cluster,
+       located at the ``|jump|``-weighted mean of its members; its jump is the
+       sum of theirs.
+    2. A cluster whose total jump satisfies ``|c| <= jump * max |c'|`` (relative
+       to the largest cluster jump) is dropped.
+
+    The result describes a nearby piecewise-linear function, not N itself.
+
+    Examples
+    --------
+    >>> Tolerance.of(1e-6)
+    Tolerance(jump=1e-06, distance=1e-06)
+    """
+
+    jump: float
+    distance: float
+
+    def __post_init__(self) -> None:
+        for name in ("jump", "distance"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise InvalidValueError(f"tol.{name}: {value!r} must be a finite number >= 0")
+
+    @classmethod
+    def of(cls, tol: float | Tolerance) -> Tolerance:
+        """A Tolerance from a number (used for both thresholds) or a Tolerance."""
+        if isinstance(tol, Tolerance):
+            return tol
+        try:
+            value = float(tol)
+        except (TypeError, ValueError):
+            raise InvalidValueError(f"tol: {tol!r} is not a number") from None
+        return cls(value, value)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A maximal interval on which N is affine: ``N(x) = slope * x + intercept``.
+
+    ``lo`` / ``hi`` are ``None`` for an unbounded end. Values are Fractions in
+    exact mode and floats in tolerance mode.
+    """
+
+    lo: Number | None
+    hi: Number | None
+    slope: Number
+    intercept: Number
+
+    def to_dict(self) -> dict[str, str | float | None]:
+        """JSON-ready form; exact values as ``"p/q"`` strings."""
+        return {k: _text(getattr(self, k)) for k in ("lo", "hi", "slope", "intercept")}
+
+
+@dataclass(frozen=True)
+class LinearRegions:
+    """The effective linear regions of a network, with the breakpoints between them.
+
+    Examples
+    --------
+    >>> r = linear_regions(Network([1, -1], [0, 0], [1, 1]))
+    >>> r.count, r.breakpoints, r.slopes
+    (2, (Fraction(0, 1),), (Fraction(-1, 1), Fraction(1, 1)))
+    """
+
+    breakpoints: tuple[Number, ...]
+    regions: tuple[Region, ...]
+    interval: tuple[Fraction, Fraction] | None
+    exact: bool
+    tolerance: Tolerance | None = None
+
+    @property
+    def count(self) -> int:
+        """Number of effective linear regions."""
+        return len(self.regions)
+
+    @property
+    def slopes(self) -> tuple[Number, ...]:
+        """Slope on every region, left to right (one more than breakpoints)."""
+        return tuple(r.slope for r in self.regions)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form: ``count``, ``breakpoints``, ``slopes`` (exact strings), ``regions``."""
+        return {
+            "count": self.count,
+            "exact": self.exact,
+            "interval": None if self.interval is None else [_text(t) for t in self.interval],
+            "tolerance": None
+            if self.tolerance is None
+            else {"jump": self.tolerance.jump, "distance": self.tolerance.distance},
+            "breakpoints": [_text(t) for t in self.breakpoints],
+            "slopes": [_text(s) for s in self.slopes],
+            "regions": [r.to_dict() for r in self.regions],
+        }
+
+    def table(self) -> str:
+        """Human-readable table of the regions."""
+        head = "exact" if self.exact else f"tolerance {self.tolerance}"
+        rows = [("region", "from", "to", "slope", "intercept")]
+        for i, r in enumerate(self.regions):
+            rows.append(
+                (
+                    str(i),
+                    "-inf" if r.lo is None else str(_text(r.lo)),
+                    "+inf" if r.hi is None else str(_text(r.hi)),
+                    str(_text(r.slope)),
+                    str(_text(r.intercept)),
+                )
+            )
+        widths = [max(len(row[c]) for row in rows) for c in range(5)]
+        lines = ["  ".join(cell.rjust(wd) for cell, wd in zip(row, widths)) for row in rows]
+        return f"{self.count} effective linear region(s) ({head})\n" + "\n".join(lines)
+
+
+def _text(value: Number | None) -> str | float | None:
+    if value is None or isinstance(value, float):
+        return value
+    return fraction_text(value)
+
+
+def _check_interval(interval: object) -> tuple[Fraction, Fraction] | None:
+    if interval is None:
+        return None
+    try:
+        lo_raw, hi_raw = interval  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise InvalidValueError(f"interval must be a pair (lo, hi); got {interval!r}") from None
+    lo, hi = to_fraction(lo_raw, "interval lo"), to_fraction(hi_raw, "interval hi")
+    if lo > hi:
+        raise InvalidValueError(f"interval: lo = {lo} is greater than hi = {hi}")
+    return lo, hi
+
+
+# --- exact mode ----------------------------------------------------------------------------------
+
+
+def _inside(lo: Fraction | None, hi: Fraction | None) -> Fraction:
+    """A point strictly inside (lo, hi), either end possibly unbounded (a point if lo == hi)."""
+    if lo is None:
+        return Fraction(0) if hi is None else hi - 1
+    return lo + 1 if hi is None else (lo + hi) / 2
+
+
+def _exact_regions(net: Network, interval: tuple[Fraction, Fraction] | None) -> LinearRegions:
+    f = piecewise_linear(net)
+    if interval is None:
+        cuts: list[Fraction | None] = [None, *f.breakpoints, None]
+        inner = f.breakpoints
+    else:
+        lo, hi = interval
+        inner = tuple(t for t in f.breakpoints if lo < t < hi)
+        cuts = [lo, *inner, hi]
+    regions = []
+    for left, right in zip(cuts[:-1], cuts[1:]):
+        p = f.piece_index(_inside(left, right))
+        regions.append(Region(left, right, f.slopes[p], f.intercepts[p]))
+    return LinearRegions(inner, tuple(regions), interval, exact=True)
+
+
+def _count_float_exact(net: Network, interval: tuple[Fraction, Fraction] | None) -> int:
+    """Exact count for a float network: float filter, exact decisions on float ties only."""
+    w, b, v = net.arrays()
+    keep = (w != 0) & (v != 0)
+    w, b, v = w[keep], b[keep], v[keep]
+    with np.errstate(over="ignore", under="ignore"):
+        t = -b / w  # correctly rounded; may round to 0 or +-inf, which keeps the order
+    if interval is not None:
+        lo, hi = interval
+        lo_f, hi_f = fraction_to_float(lo), fraction_to_float(hi)
+        inside = (t > lo_f) & (t < hi_f)
+        for i in np.flatnonzero((t == lo_f) | (t == hi_f)):
+            inside[i] = lo < -Fraction(float(b[i])) / Fraction(float(w[i])) < hi
+        t, w, b, v = t[inside], w[inside], b[inside], v[inside]
+    if t.size == 0:
+        return 1
+    ts = np.sort(t)
+    tied = ts[1:] == ts[:-1]
+    distinct = int(t.size - np.count_nonzero(tied))
+    if not tied.any():
+        return distinct + 1
+    tied_values = np.unique(ts[1:][tied])
+    jumps: dict[Fraction, Fraction] = {}
+    for i in np.flatnonzero(np.isin(t, tied_values)):
+        wq, bq, vq = Fraction(float(w[i])), Fraction(float(b[i])), Fraction(float(v[i]))
+        loc = -bq / wq
+        jumps[loc] = jumps.get(loc, Fraction(0)) + vq * abs(wq)
+    true_tied = sum(1 for c in jumps.values() if c)
+    return distinct - int(tied_values.size) + true_tied + 1
+
+
+# --- tolerance mode --------------------------------------------------------------------------
+
+
+def _tolerance_regions(
+    net: Network, interval: tuple[Fraction, Fraction] | None, tol: Tolerance
+) -> LinearRegions:
+    w, b, v = net.arrays()
+    left_slope = float(np.dot(v[w < 0], w[w < 0]))
+    left_intercept = float(np.dot(v[w < 0], b[w < 0]) + np.dot(v[w == 0], np.maximum(b[w == 0], 0)))
+    keep = (w != 0) & (v != 0)
+    with np.errstate(over="ignore", under="ignore"):
+        t = -b[keep] / w[keep]
+    c = v[keep] * np.abs(w[keep])
+    order = np.argsort(t, kind="stable")
+    t, c = t[order], c[order]
+    locations, jumps = _clusters(t, c, tol)
+    slopes = left_slope + np.concatenate([[0.0], np.cumsum(jumps)])
+    intercepts = left_intercept - np.concatenate([[0.0], np.cumsum(jumps * locations)])
+    if interval is None:
+        inner = locations
+        cuts: list[float | None] = [None, *inner.tolist(), None]
+        first = 0
+    else:
+        lo, hi = (fraction_to_float(q) for q in interval)
+        mask = (locations > lo) & (locations < hi)
+        inner = locations[mask]
+        cuts = [lo, *inner.tolist(), hi]
+        first = int(np.searchsorted(locations, lo, side="right"))
+    regions = tuple(
+        Region(cuts[i], cuts[i + 1], float(slopes[first + i]), float(intercepts[first + i]))
+        for i in range(len(cuts) - 1)
+    )
+    return LinearRegions(tuple(inner.tolist()), regions, interval, exact=False, tolerance=tol)
+
+
+def _clusters(t: np.ndarray, c: np.ndarray, tol: Tolerance) -> tuple[np.ndarray, np.ndarray]:
+    """Chain sorted kinks closer than the relative distance; drop clusters with tiny jumps."""
+    if t.size == 0:
+        return t, c
+    gaps = np.diff(t)
+    scale = np.maximum(1.0, np.maximum(np.abs(t[1:]), np.abs(t[:-1])))
+    starts = np.concatenate([[0], np.flatnonzero(~(gaps <= tol.distance * scale)) + 1])
+    jumps = np.add.reduceat(c, starts)
+    weights = np.abs(c)
+    wsum = np.add.reduceat(weights, starts)
+    with np.errstate(invalid="ignore", over="ignore"):
+        locations = np.add.reduceat(weights * t, starts) / wsum
+    locations = np.where(np.isfinite(locations), locations, t[starts]) + 0.0  # no -0.0
+    big = np.abs(jumps) > tol.jump * np.max(np.abs(jumps))
+    return locations[big], jumps[big]
+
+
+# --- public entry points -----------------------------------------------------------------------
+
+
+def linear_regions(
+    net: Network, interval: object = None, tol: float | Tolerance | None = None
+) -> LinearRegions:
+    """The effective linear regions of ``net`` on R or on the closed interval ``[lo, hi]``.
+
+    Parameters
+    ----------
+    net : Network
+        Exact or float network (floats are taken as their exact values).
+    interval : pair, optional
+        ``(lo, hi)`` with ``lo <= hi``, read exactly (``"1/3"`` is one third).
+    tol : float or Tolerance, optional
+        Switch to the approximate tolerance mode described at :class:`Tolerance`.
+
+    Returns
+    -------
+    LinearRegions
+        Breakpoints (exact in exact mode), and every region with its interval,
+        slope and intercept.
+
+    Examples
+    --------
+    >>> net = Network([3, 6, 1], [-1, -2, 0], [2, -1, 1])  # kinks at 1/3 cancel
+    >>> linear_regions(net).count
+    2
+    >>> linear_regions(net, interval=(1, 2)).count
+    1
+    """
+    bounds = _check_interval(interval)
+    if tol is not None:
+        return _tolerance_regions(net, bounds, Tolerance.of(tol))
+    return _exact_regions(net, bounds)
+
+
+def count_regions(
+    net: Network, interval: object = None, tol: float | Tolerance | None = None
+) -> int:
+    """Effective number of linear regions: true breakpoints (inside the interval) + 1.
+
+    Exact unless ``tol`` is given. Float networks take the fast filtered path:
+    one sort of the float kinks, exact arithmetic only for float ties.
+
+    Examples
+    --------
+    >>> count_regions(Network([1, -1], [0, 0], [1, 1]))
+    2
+    >>> count_regions(Network([3, 6], [-1, -2], [2, -1]))  # exact cancellation at 1/3
+    1
+    """
+    bounds = _check_interval(interval)
+    if tol is not None:
+        return _tolerance_regions(net, bounds, Tolerance.of(tol)).count
+    if net.is_exact:
+        f = piecewise_linear(net)
+        if bounds is None:
+            return f.count
+        return 1 + sum(1 for t in f.breakpoints if bounds[0] < t < bounds[1])
+    return _count_float_exact(net, bounds)
+
+
+# --- graph view -------------------------------------------------------------------------------
+
+
+def region_graph(net: Network) -> nx.Graph:
+    """Adjacency graph of the raw pieces cut by every candidate kink, before merging.
+
+    Nodes ``0..m`` are the intervals between consecutive distinct kink locations
+    ``-b_j / w_j`` (``w_j != 0``), with attributes ``lo``, ``hi``, ``slope`` and
+    ``intercept``; the affine map of each piece is measured by exact evaluation
+    of the network at two interior points, independently of the jump formula.
+    Neighbouring pieces are joined by an edge with ``same_affine`` true when the
+    two maps are equal. In one dimension this graph is a path; in two
+    dimensions the cells of a line arrangement give a planar graph, and merging
+    is the same connected-components step (:func:`merged_regions`).
+
+    Examples
+    --------
+    >>> g = region_graph(Network([3, 6], [-1, -2], [2, -1]))
+    >>> g.number_of_nodes(), g.edges[0, 1]["same_affine"]
+    (2, True)
+    """
+    w, b, _ = net.fractions()
+    cuts = sorted({-bj / wj for wj, bj in zip(w, b) if wj})
+    graph = nx.Graph()
+    edges: list[Fraction | None] = [None, *cuts, None]
+    for p in range(len(cuts) + 1):
+        lo, hi = edges[p], edges[p + 1]
+        x1 = _inside(lo, hi)
+        x0 = _inside(lo, x1) if lo is not None or hi is None else x1 - 1
+        y0, y1 = net.exact_value(x0), net.exact_value(x1)
+        slope = (y1 - y0) / (x1 - x0)
+        graph.add_node(p, lo=lo, hi=hi, slope=slope, intercept=y0 - slope * x0)
+    for p in range(len(cuts)):
+        a, c = graph.nodes[p], graph.nodes[p + 1]
+        same = (a["slope"], a["intercept"]) == (c["slope"], c["intercept"])
+        graph.add_edge(p, p + 1, same_affine=same)
+    return graph
+
+
+def merged_regions(graph: nx.Graph) -> tuple[Region, ...]:
+    """Merge pieces joined by ``same_affine`` edges: one region per connected component.
+
+    Examples
+    --------
+    >>> merged_regions(region_graph(Network([1, -1], [0, 0], [1, 1])))[0].slope
+    Fraction(-1, 1)
+    """
+    same = nx.Graph()
+    same.add_nodes_from(graph.nodes)
+    same.add_edges_from((a, c) for a, c, d in graph.edges(data=True) if d["same_affine"])
+    regions = []
+    for component in nx.connected_components(same):
+        nodes = [graph.nodes[p] for p in sorted(component)]
+        regions.append(
+            Region(nodes[0]["lo"], nodes[-1]["hi"], nodes[0]["slope"], nodes[0]["intercept"])
+        )
+    return tuple(sorted(regions, key=lambda r: (r.lo is not None, r.lo)))
