@@ -12,10 +12,29 @@ from .errors import (
     InvalidNetworkError,
     InvalidValueError,
     MisclassifiedError,
+    MissingDependencyError,
     NotSeparableError,
     PwlKktError,
 )
+from .io import (
+    load_data,
+    load_network,
+    network_from_torch,
+    network_to_torch,
+    save_data,
+    save_network,
+)
 from .network import Network
+from .pwl import PiecewiseLinear, exact_kinks, piecewise_linear
+from .regions import (
+    LinearRegions,
+    Region,
+    Tolerance,
+    count_regions,
+    linear_regions,
+    merged_regions,
+    region_graph,
+)
 
 __version__ = "0.1.0"
 
@@ -26,8 +45,25 @@ __all__ = [
     "InvalidDataError",
     "InvalidNetworkError",
     "InvalidValueError",
+    "LinearRegions",
     "MisclassifiedError",
+    "MissingDependencyError",
     "Network",
     "NotSeparableError",
+    "PiecewiseLinear",
     "PwlKktError",
+    "Region",
+    "Tolerance",
+    "count_regions",
+    "exact_kinks",
+    "linear_regions",
+    "load_data",
+    "load_network",
+    "merged_regions",
+    "network_from_torch",
+    "network_to_torch",
+    "piecewise_linear",
+    "region_graph",
+    "save_data",
+    "save_network",
 ]
