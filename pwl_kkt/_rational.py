@@ -67,7 +67,7 @@ def fractions_of(values: object, name: str) -> tuple[Fraction, ...]:
             bad = np.flatnonzero(~np.isfinite(values))
             if bad.size:
                 i = int(bad[0])
-                raise InvalidValueError(f"{name}[{i}]: {values[i]!r} is not a finite number")
+                raise InvalidValueError(f"{name}[{i}]: {float(values[i])!r} is not a finite number")
             return tuple(Fraction(float(t)) for t in values.tolist())
         items = values.tolist()
     elif isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):

@@ -65,7 +65,7 @@ class Dataset:
             bad = np.flatnonzero(~np.isfinite(xs))
             if bad.size:
                 i = int(bad[0])
-                raise InvalidValueError(f"x[{i}]: {xs[i]!r} is not a finite number")
+                raise InvalidValueError(f"x[{i}]: {float(xs[i])!r} is not a finite number")
             xs.setflags(write=False)
         ys = _labels(y)
         if len(xs) != len(ys):

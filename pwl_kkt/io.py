@@ -285,7 +285,7 @@ def _network_from_state(state: dict) -> Network:
     out_b = state.get("2.bias")
     if out_b is not None and bool((out_b != 0).any()):
         raise InvalidNetworkError(
-            f"the output layer has a non-zero bias ({float(out_b.reshape(-1)[0])!r}); "
+            f"the output layer has a non-zero bias ({float(out_b.detach().reshape(-1)[0])!r}); "
             "N(x) + c is not 2-homogeneous, so the max-margin theory does not apply: "
             "use nn.Linear(k, 1, bias=False)"
         )
@@ -324,7 +324,7 @@ def network_to_torch(net: Network, dtype: object = None) -> object:
             (module[0].bias, b, "b"),
             (module[2].weight, v, "v"),
         ):
-            tensor = torch.as_tensor(values, dtype=torch.float64).reshape(param.shape)
+            tensor = torch.tensor(np.array(values), dtype=torch.float64).reshape(param.shape)
             cast = tensor.to(dtype)
             if not torch.equal(cast.to(torch.float64), tensor):
                 raise InvalidNetworkError(f"{name} is not exactly representable in {dtype}")

@@ -34,7 +34,7 @@ def _float_array(values: object, name: str) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         i = int(bad[0])
-        raise InvalidValueError(f"{name}[{i}]: {arr[i]!r} is not a finite number")
+        raise InvalidValueError(f"{name}[{i}]: {float(arr[i])!r} is not a finite number")
     arr.setflags(write=False)
     return arr
 

@@ -46,3 +46,23 @@ def exact_datasets(draw, min_size: int = 1, max_size: int = 8) -> Dataset:
     xs = draw(st.lists(small_rationals, min_size=min_size, max_size=max_size, unique=True))
     ys = draw(st.lists(st.sampled_from([-1, 1]), min_size=len(xs), max_size=len(xs)))
     return Dataset(xs, ys)
+
+
+dyadic_values = st.builds(
+    lambda n, e: Fraction(n, 2**e),
+    st.integers(min_value=-8, max_value=8),
+    st.integers(min_value=0, max_value=3),
+)
+
+
+@st.composite
+def dyadic_float_networks(draw, min_width: int = 1, max_width: int = 10) -> Network:
+    """Float networks with small dyadic parameters: float ties are frequent and exact."""
+    import numpy as np
+
+    k = draw(st.integers(min_value=min_width, max_value=max_width))
+    arrays = [
+        np.array([float(q) for q in draw(st.lists(dyadic_values, min_size=k, max_size=k))])
+        for _ in range(3)
+    ]
+    return Network(*arrays)

@@ -1,0 +1,80 @@
+"""The ``pwl-kkt`` command line: outputs, JSON contract and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pwl_kkt import Network, save_network
+from pwl_kkt.cli import main
+
+
+def run(capsys, *argv):
+    """Exit status, stdout and stderr of ``pwl-kkt argv`` (argparse errors exit via SystemExit)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def net_file(tmp_path):
+    path = tmp_path / "net.json"
+    save_network(Network([3, 6, 1, -1], [-1, -2, 0, 2], [2, -1, 1, "1/3"]), path)
+    return path
+
+
+def test_regions_json(capsys, net_file):
+    code, out, err = run(capsys, "regions", str(net_file), "--json")
+    assert code == 0 and err == ""
+    obj = json.loads(out)
+    assert obj["count"] == 3
+    assert obj["breakpoints"] == ["0", "2"]
+    # The kinks at 1/3 cancel; relu(x) adds 1 at 0 and (1/3) relu(2 - x) adds 1/3 at 2.
+    assert obj["slopes"] == ["-1/3", "2/3", "1"]
+
+
+def test_regions_interval_and_table(capsys, net_file):
+    code, out, _ = run(capsys, "regions", str(net_file), "--interval", "1/2", "3")
+    assert code == 0 and "2 effective linear region(s) (exact)" in out
+    code, out, _ = run(capsys, "regions", str(net_file), "--tol", "1e-9", "--json")
+    assert code == 0 and json.loads(out)["exact"] is False
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["regions", "{missing}"], "No such file"),
+        (["regions", "{bad}"], "not valid JSON"),
+        (["regions", "{net}", "--interval", "2", "1"], "greater than hi"),
+        (["regions", "{net}", "--interval", "a", "1"], "cannot read 'a'"),
+        (["regions", "{net}", "--tol", "x"], "invalid float value"),
+        (["nonsense"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(capsys, tmp_path, net_file, argv, message):
+    (tmp_path / "bad.json").write_text("{")
+    paths = {"missing": tmp_path / "absent.json", "bad": tmp_path / "bad.json", "net": net_file}
+    code, out, err = run(capsys, *(a.format(**paths) for a in argv))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_demo_runs(capsys):
+    code, out, _ = run(capsys, "demo")
+    assert code == 0 and "effective linear regions" in out
+
+
+def test_console_script_entry_point(net_file):
+    proc = subprocess.run(
+        [sys.executable, "-m", "pwl_kkt.cli", "regions", str(net_file) + ".missing"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1

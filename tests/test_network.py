@@ -1,0 +1,118 @@
+"""The network and dataset value objects, and their input validation."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given
+
+from pwl_kkt import (
+    Dataset,
+    InvalidDataError,
+    InvalidNetworkError,
+    InvalidValueError,
+    Network,
+    NotSeparableError,
+)
+
+from .strategies import exact_networks, positive_rationals
+
+
+def test_accepts_every_documented_number_kind():
+    net = Network([1, 0.5, Fraction(1, 3), sympy.Rational(2, 7), "1/3", "0.1"], [0] * 6, [1] * 6)
+    assert net.w == (1, Fraction(1, 2), Fraction(1, 3), Fraction(2, 7), Fraction(1, 3), Fraction(1, 10))
+    assert net.is_exact
+
+
+def test_floats_are_their_dyadic_values():
+    net = Network(np.array([0.1]), np.array([0.0]), np.array([1.0]))
+    assert not net.is_exact
+    assert net.to_exact().w[0] == Fraction(0.1) != Fraction(1, 10)
+    assert net.to_exact().to_float() == net
+
+
+def test_repr_prints_exact_values_and_round_trips():
+    net = Network(["-1/3", 2], [0, "5/2"], [1, -1])
+    assert repr(net) == "Network(w=['-1/3', '2'], b=['0', '5/2'], v=['1', '-1'])"
+    assert eval(repr(net)) == net
+    fnet = net.to_float()
+    assert eval(repr(fnet)) == fnet
+
+
+def test_evaluation_exact_and_float():
+    net = Network([1, -1], ["1/2", 0], [1, 2])
+    assert net.exact_value("-1/4") == Fraction(1, 4) + Fraction(1, 2)
+    assert net(np.array([-0.25, 1.0])) == pytest.approx([0.75, 1.5])
+    assert isinstance(net(0.0), float)
+
+
+@given(exact_networks(), positive_rationals)
+def test_scaling_is_two_homogeneous(net, a):
+    assert net.scaled(a).exact_value(Fraction(1, 3)) == a * a * net.exact_value(Fraction(1, 3))
+    assert net.scaled(a).sq_norm == a * a * net.sq_norm
+
+
+def test_norm_and_theta():
+    net = Network([1, 2], [0, 1], [3, "1/2"])
+    assert net.sq_norm == 1 + 4 + 0 + 1 + 9 + Fraction(1, 4)
+    assert net.theta() == (1, 2, 0, 1, 3, Fraction(1, 2))
+    assert Network.from_theta(net.theta()) == net
+    fl = net.to_float()
+    assert fl.sq_norm == pytest.approx(15.25) and fl.sq_norm_exact() == Fraction(61, 4)
+
+
+def test_immutable_and_hashable():
+    net = Network([1], [0], [1])
+    with pytest.raises(AttributeError):
+        net.w = (2,)
+    assert len({net, Network(["1"], ["0"], ["1"])}) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        (([float("nan")], [0], [1]), InvalidValueError, r"w\[0\]: nan is not a finite number"),
+        (([1], [0, float("inf")], [1, 1]), InvalidValueError, r"b\[1\]: inf"),
+        (([1], ["abc"], [1]), InvalidValueError, r"b\[0\]: cannot read 'abc'"),
+        (([1, 2], [0], [1]), InvalidNetworkError, "same length; got 2, 1 and 1"),
+        (([], [], []), InvalidNetworkError, "at least one neuron"),
+        (([1], [0], [sympy.sqrt(2)]), InvalidValueError, r"v\[0\]: sqrt\(2\) is not an exact rational"),
+        (([True], [0], [1]), InvalidValueError, "boolean"),
+        (("12", [0], [1]), InvalidValueError, "must be a sequence"),
+    ],
+)
+def test_bad_network_input(args, error, message):
+    with pytest.raises(error, match=message):
+        Network(*args)
+
+
+def test_bad_float_network_input():
+    with pytest.raises(InvalidValueError, match=r"v\[2\]: nan"):
+        Network(np.zeros(3), np.zeros(3), np.array([1.0, 2.0, np.nan]))
+    with pytest.raises(InvalidNetworkError, match="one-dimensional"):
+        Network(np.zeros((2, 2)), np.zeros(2), np.zeros(2))
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "error", "message"),
+    [
+        ([], [], InvalidDataError, "empty"),
+        ([1, 2], [1], InvalidDataError, "same length; got 2 and 1"),
+        ([1, 2], [1, 0], InvalidDataError, r"y\[1\] = 0 is not a label"),
+        ([1, 2], [1, "yes"], InvalidDataError, r"y\[1\] = 'yes' is not a label"),
+        ([1, float("nan")], [1, 1], InvalidValueError, r"x\[1\]: nan"),
+        (np.array([1.0, np.inf]), [1, 1], InvalidValueError, r"x\[1\]: inf"),
+    ],
+)
+def test_bad_data_input(x, y, error, message):
+    with pytest.raises(error, match=message):
+        Dataset(x, y)
+
+
+def test_conflicting_duplicate_labels():
+    Dataset([1, 1, 2], [1, 1, -1]).require_separable()
+    with pytest.raises(NotSeparableError, match=r"x\[0\] = x\[2\] = 1/3 carry both labels"):
+        Dataset(["1/3", 2, "2/6"], [1, 1, -1]).require_separable()
