@@ -221,19 +221,65 @@ def _count_float_exact(net: Network, interval: tuple[Fraction, Fraction] | None)
         t, w, b, v = t[inside], w[inside], b[inside], v[inside]
     if t.size == 0:
         return 1
-    ts = np.sort(t)
-    tied = ts[1:] == ts[:-1]
-    distinct = int(t.size - np.count_nonzero(tied))
-    if not tied.any():
-        return distinct + 1
-    tied_values = np.unique(ts[1:][tied])
-    jumps: dict[Fraction, Fraction] = {}
-    for i in np.flatnonzero(np.isin(t, tied_values)):
-        wq, bq, vq = Fraction(float(w[i])), Fraction(float(b[i])), Fraction(float(v[i]))
-        loc = -bq / wq
-        jumps[loc] = jumps.get(loc, Fraction(0)) + vq * abs(wq)
-    true_tied = sum(1 for c in jumps.values() if c)
-    return distinct - int(tied_values.size) + true_tied + 1
+    order = np.argsort(t)
+    ts = t[order]
+    starts = np.flatnonzero(np.concatenate([[True], ts[1:] != ts[:-1]]))
+    sizes = np.diff(np.append(starts, ts.size))
+    count = int(np.count_nonzero(sizes == 1))
+    # Pairs of neurons on one float kink: decide location and cancellation with
+    # error-free products (Dekker), falling back to Fractions outside their safe range.
+    pair = starts[sizes == 2]
+    i, j = order[pair], order[pair + 1]
+    safe = _dekker_safe(w[i], b[i], v[i]) & _dekker_safe(w[j], b[j], v[j])
+    i_s, j_s = i[safe], j[safe]
+    same_place = _exact_equal(b[i_s], w[j_s], b[j_s], w[i_s])
+    cancel = _exact_equal(v[i_s], np.abs(w[i_s]), -v[j_s], np.abs(w[j_s]))
+    count += int(np.count_nonzero(~same_place)) * 2 + int(np.count_nonzero(same_place & ~cancel))
+    groups = [order[a : a + n] for a, n in zip(starts[sizes > 2], sizes[sizes > 2])]
+    groups += [np.array([a, c]) for a, c in zip(i[~safe], j[~safe])]
+    for members in groups:
+        jumps: dict[Fraction, Fraction] = {}
+        for m in members.tolist():
+            wq, bq, vq = Fraction(float(w[m])), Fraction(float(b[m])), Fraction(float(v[m]))
+            loc = -bq / wq
+            jumps[loc] = jumps.get(loc, Fraction(0)) + vq * abs(wq)
+        count += sum(1 for c in jumps.values() if c)
+    return count + 1
+
+
+# Dekker's TwoProduct is exact when no operand, partial product or error term leaves
+# the normal range; operands within 2^-450 .. 2^450 (or zero) keep it far inside.
+_DEKKER_LO, _DEKKER_HI = 2.0**-450, 2.0**450
+
+
+def _dekker_safe(*arrays: np.ndarray) -> np.ndarray:
+    ok = np.ones(arrays[0].shape, dtype=bool)
+    for a in arrays:
+        m = np.abs(a)
+        ok &= (m == 0) | ((m >= _DEKKER_LO) & (m <= _DEKKER_HI))
+    return ok
+
+
+def _two_product(a: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a * c == p + e`` exactly, with ``p = fl(a * c)`` (Dekker 1971, Veltkamp splitting)."""
+    p = a * c
+    a_hi, a_lo = _split(a)
+    c_hi, c_lo = _split(c)
+    e = ((a_hi * c_hi - p) + a_hi * c_lo + a_lo * c_hi) + a_lo * c_lo
+    return p, e
+
+
+def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    big = 134217729.0 * a  # 2^27 + 1
+    hi = big - (big - a)
+    return hi, a - hi
+
+
+def _exact_equal(a: np.ndarray, c: np.ndarray, d: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Exact test ``a * c == d * f``: the pair (p, e) of TwoProduct is unique to the value."""
+    p1, e1 = _two_product(a, c)
+    p2, e2 = _two_product(d, f)
+    return (p1 == p2) & (e1 == e2)
 
 
 # --- tolerance mode --------------------------------------------------------------------------

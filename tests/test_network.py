@@ -23,7 +23,14 @@ from .strategies import exact_networks, positive_rationals
 
 def test_accepts_every_documented_number_kind():
     net = Network([1, 0.5, Fraction(1, 3), sympy.Rational(2, 7), "1/3", "0.1"], [0] * 6, [1] * 6)
-    assert net.w == (1, Fraction(1, 2), Fraction(1, 3), Fraction(2, 7), Fraction(1, 3), Fraction(1, 10))
+    assert net.w == (
+        1,
+        Fraction(1, 2),
+        Fraction(1, 3),
+        Fraction(2, 7),
+        Fraction(1, 3),
+        Fraction(1, 10),
+    )
     assert net.is_exact
 
 
@@ -79,7 +86,11 @@ def test_immutable_and_hashable():
         (([1], ["abc"], [1]), InvalidValueError, r"b\[0\]: cannot read 'abc'"),
         (([1, 2], [0], [1]), InvalidNetworkError, "same length; got 2, 1 and 1"),
         (([], [], []), InvalidNetworkError, "at least one neuron"),
-        (([1], [0], [sympy.sqrt(2)]), InvalidValueError, r"v\[0\]: sqrt\(2\) is not an exact rational"),
+        (
+            ([1], [0], [sympy.sqrt(2)]),
+            InvalidValueError,
+            r"v\[0\]: sqrt\(2\) is not an exact rational",
+        ),
         (([True], [0], [1]), InvalidValueError, "boolean"),
         (("12", [0], [1]), InvalidValueError, "must be a sequence"),
     ],

@@ -140,8 +140,13 @@ def test_extreme_magnitudes_are_exact():
     exact = net.to_exact()
     f = piecewise_linear(exact)
     assert f.breakpoints == tuple(
-        sorted({-Fraction(3 * big) / Fraction(tiny), -Fraction(big) / Fraction(tiny),
-                -Fraction(tiny) / Fraction(big)})
+        sorted(
+            {
+                -Fraction(3 * big) / Fraction(tiny),
+                -Fraction(big) / Fraction(tiny),
+                -Fraction(tiny) / Fraction(big),
+            }
+        )
     )
     assert count_regions(net) == count_regions(exact) == 4
     assert count_regions(net, (-1, 1)) == 2
@@ -182,7 +187,9 @@ def test_sign_changes():
 
 
 def test_tolerance_mode_merges_tiny_and_close_kinks():
-    net = Network(np.array([1.0, 1.0, 1.0]), np.array([0.0, -1e-12, -5.0]), np.array([1.0, 1.0, 1e-15]))
+    net = Network(
+        np.array([1.0, 1.0, 1.0]), np.array([0.0, -1e-12, -5.0]), np.array([1.0, 1.0, 1e-15])
+    )
     assert count_regions(net) == 4
     assert count_regions(net, tol=1e-9) == 2
     loose = linear_regions(net, tol=Tolerance(jump=0.0, distance=1e-9))
@@ -192,7 +199,11 @@ def test_tolerance_mode_merges_tiny_and_close_kinks():
 
 @pytest.mark.parametrize(
     ("interval", "message"),
-    [((2, 1), "lo = 2 is greater than hi = 1"), ((0,), "must be a pair"), (("x", 1), "interval lo")],
+    [
+        ((2, 1), "lo = 2 is greater than hi = 1"),
+        ((0,), "must be a pair"),
+        (("x", 1), "interval lo"),
+    ],
 )
 def test_bad_interval(interval, message):
     with pytest.raises(InvalidValueError, match=message):
@@ -203,3 +214,29 @@ def test_bad_interval(interval, message):
 def test_bad_tolerance(tol):
     with pytest.raises(InvalidValueError, match="tol"):
         count_regions(Network([1], [0], [1]), tol=tol)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-1e6, 1e6, allow_subnormal=False).filter(bool),
+            st.floats(-1e6, 1e6, allow_subnormal=False),
+            st.floats(-1e6, 1e6, allow_subnormal=False).filter(bool),
+            st.floats(1e-3, 1e3),
+            st.sampled_from([0.5, 1.0, -1.0, 1.5]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_float_filter_on_planted_near_ties(neurons):
+    # Each neuron gets a partner (c*w, c*b, s*v/c): float rounding of c*w and c*b
+    # makes kinks that tie as floats but may differ exactly, and jumps that cancel
+    # only when s = -1 and the rounding happens to be exact.
+    w, b, v = [], [], []
+    for wj, bj, vj, c, s in neurons:
+        w += [wj, c * wj]
+        b += [bj, c * bj]
+        v += [vj, s * vj / c]
+    net = Network(np.array(w), np.array(b), np.array(v))
+    assert count_regions(net) == count_regions(net.to_exact())
