@@ -25,6 +25,7 @@ from .io import (
     save_network,
 )
 from .network import Network
+from .plot import plot_dual, plot_network
 from .pwl import PiecewiseLinear, exact_kinks, piecewise_linear
 from .regions import (
     LinearRegions,
@@ -63,6 +64,8 @@ __all__ = [
     "network_from_torch",
     "network_to_torch",
     "piecewise_linear",
+    "plot_dual",
+    "plot_network",
     "region_graph",
     "save_data",
     "save_network",

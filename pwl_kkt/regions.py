@@ -88,6 +88,11 @@ class Region:
 
     ``lo`` / ``hi`` are ``None`` for an unbounded end. Values are Fractions in
     exact mode and floats in tolerance mode.
+
+    Examples
+    --------
+    >>> linear_regions(Network([1], [-1], [2])).regions[1]
+    Region(lo=Fraction(1, 1), hi=None, slope=Fraction(2, 1), intercept=Fraction(-2, 1))
     """
 
     lo: Number | None
