@@ -28,6 +28,8 @@ import io as _io
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -61,9 +63,15 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _in_file(path: Path, exc: PwlKktError) -> PwlKktError:
-    """The same error, its message prefixed with the file it came from."""
-    return type(exc)(f"{path}: {exc}")
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Re-raise pwl_kkt errors with the file they came from in front of the message."""
+    try:
+        yield
+    except PwlKktError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
 
 
 def _read_json(path: Path) -> dict:
@@ -119,7 +127,7 @@ def load_network(path: str | os.PathLike) -> Network:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    try:
+    with _naming(path):
         if suffix == ".json":
             obj = _read_json(path)
             lists = [_json_list(obj, key, path) for key in "wbv"]
@@ -137,10 +145,6 @@ def load_network(path: str | os.PathLike) -> Network:
             return _load_npz(path)
         if suffix in _TORCH_SUFFIXES:
             return _load_torch(path)
-    except PwlKktError as exc:
-        if str(exc).startswith(str(path)):
-            raise
-        raise _in_file(path, exc) from None
     raise FileFormatError(f"{path}: unknown network file type {suffix!r} (use .json, .npz or .pt)")
 
 
@@ -367,16 +371,12 @@ def load_data(path: str | os.PathLike) -> Dataset:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    try:
+    with _naming(path):
         if suffix == ".json":
             obj = _read_json(path)
             return Dataset(_json_list(obj, "x", path), _json_list(obj, "y", path), exact=True)
         if suffix == ".csv":
             return _load_csv(path)
-    except PwlKktError as exc:
-        if str(exc).startswith(str(path)):
-            raise
-        raise _in_file(path, exc) from None
     raise FileFormatError(f"{path}: unknown data file type {suffix!r} (use .json or .csv)")
 
 
