@@ -4,6 +4,7 @@
 runs many more examples and is meant for benchmarks and sweeps.
 """
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -19,3 +20,22 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("default")
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """``run_cli(*argv) -> (exit status, stdout, stderr)`` of ``pwl-kkt argv``.
+
+    argparse usage errors leave through SystemExit; their status is returned too.
+    """
+    from pwl_kkt.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        try:
+            code = main([str(a) for a in argv])
+        except SystemExit as exc:
+            code = exc.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

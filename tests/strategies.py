@@ -66,3 +66,106 @@ def dyadic_float_networks(draw, min_width: int = 1, max_width: int = 10) -> Netw
         for _ in range(3)
     ]
     return Network(*arrays)
+
+
+# --- KKT instances (issue 3) ----------------------------------------------------------------
+
+_TRIPLES = [(4, 3, 5), (12, 5, 13), (15, 8, 17)]  # p > q: the two clusters do not overlap
+
+
+@st.composite
+def kkt_instances(draw) -> tuple[Network, Dataset]:
+    """Exact instances that are KKT points of Problem (4) by construction.
+
+    Families: (a) mirrored clusters ``alpha (p, q, r)`` / ``alpha (-p, q, -r)`` with support
+    ``+-p/q`` (lambda = q/r); (b) a constant neuron ``(0, c, c)`` with all-positive labels and
+    0 in the convex hull of x (``sum lambda = 1``, ``sum lambda x = 0``); (c) ``|x| - c^2`` on
+    ``x = (-2c^2, 0, 2c^2)`` with labels (+, -, +): two kinks on the data point 0, which need
+    Clarke weights ``s = 1/4``. Dead neurons ``(0, 0, 0)``, a global scale and a neuron
+    permutation are drawn on top.
+    """
+    family = draw(st.sampled_from("abc"))
+    scale = draw(positive_rationals)
+    if family == "a":
+        p, q, r = draw(st.sampled_from(_TRIPLES))
+        alpha = draw(st.lists(positive_rationals, min_size=1, max_size=3))
+        beta = list(reversed(alpha))
+        w = [p * t for t in alpha] + [-p * t for t in beta]
+        b = [q * t for t in alpha] + [q * t for t in beta]
+        v = [r * t for t in alpha] + [-r * t for t in beta]
+        xa = Fraction(p, q)
+        gaps = draw(st.lists(positive_rationals, max_size=4, unique=True))
+        signs = draw(st.lists(st.sampled_from([-1, 1]), min_size=len(gaps), max_size=len(gaps)))
+        xs = [xa, -xa] + [s * (xa + g) for s, g in zip(signs, gaps)]
+        ys = [1, -1] + signs
+    elif family == "b":
+        c = draw(positive_rationals)
+        w, b, v = [0], [c], [c]
+        xs = draw(st.lists(small_rationals, min_size=2, max_size=5, unique=True))
+        from hypothesis import assume
+
+        assume(min(xs) <= 0 <= max(xs))
+        ys = [1] * len(xs)
+    else:
+        c = draw(positive_rationals)
+        w, b, v = [1, -1, 0], [0, 0, c], [1, 1, -c]
+        xs = [-2 * c * c, Fraction(0), 2 * c * c]
+        ys = [1, -1, 1]
+    dead = draw(st.integers(min_value=0, max_value=2))
+    w, b, v = list(w) + [0] * dead, list(b) + [0] * dead, list(v) + [0] * dead
+    net = Network(w, b, v).scaled(scale)
+    order = draw(st.permutations(range(net.width)))
+    return net.permuted(order), Dataset(xs, ys)
+
+
+@st.composite
+def perturbed_kkt_instances(draw) -> tuple[Network, Dataset]:
+    """A KKT instance with one parameter moved by a small rational (usually not KKT).
+
+    Draws are rejected (``assume``) when the perturbation misclassifies a point.
+    """
+    from hypothesis import assume
+
+    net, data = draw(kkt_instances())
+    theta = list(net.theta())
+    idx = draw(st.integers(min_value=0, max_value=len(theta) - 1))
+    theta[idx] += draw(st.sampled_from([Fraction(1, 7), Fraction(-1, 7), Fraction(1, 3)]))
+    new = Network.from_theta(theta)
+    assume(all(q > 0 for q in _margins(new, data)))
+    return new, data
+
+
+def _margins(net: Network, data: Dataset) -> list[Fraction]:
+    return [int(yi) * net.exact_value(xi) for xi, yi in zip(data.x_exact, data.y.tolist())]
+
+
+# --- issue 5 (duality, global optimum) ------------------------------------------------------
+
+
+@st.composite
+def nonneg_multipliers(draw, n: int) -> list[Fraction]:
+    """``n`` exact multipliers ``lambda_i >= 0`` (zeros frequent), not all zero."""
+    from hypothesis import assume
+
+    lam = draw(
+        st.lists(
+            st.one_of(st.just(Fraction(0)), positive_rationals), min_size=n, max_size=n
+        )
+    )
+    assume(any(lam))
+    return lam
+
+
+@st.composite
+def labelled_networks(draw, max_width: int = 4, max_size: int = 6) -> tuple[Network, Dataset]:
+    """An exact network and distinct points labelled by its sign (so it is feasible once scaled).
+
+    Points where the network vanishes are rejected; single-class data is allowed.
+    """
+    from hypothesis import assume
+
+    net = draw(exact_networks(min_width=1, max_width=max_width))
+    xs = draw(st.lists(small_rationals, min_size=1, max_size=max_size, unique=True))
+    vals = [net.exact_value(t) for t in xs]
+    assume(all(v != 0 for v in vals))
+    return net, Dataset(xs, [1 if v > 0 else -1 for v in vals])

@@ -9,17 +9,6 @@ import sys
 import pytest
 
 from pwl_kkt import Network, save_network
-from pwl_kkt.cli import main
-
-
-def run(capsys, *argv):
-    """Exit status, stdout and stderr of ``pwl-kkt argv`` (argparse errors exit via SystemExit)."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -29,8 +18,8 @@ def net_file(tmp_path):
     return path
 
 
-def test_regions_json(capsys, net_file):
-    code, out, err = run(capsys, "regions", str(net_file), "--json")
+def test_regions_json(run_cli, net_file):
+    code, out, err = run_cli("regions", str(net_file), "--json")
     assert code == 0 and err == ""
     obj = json.loads(out)
     assert obj["count"] == 3
@@ -39,10 +28,10 @@ def test_regions_json(capsys, net_file):
     assert obj["slopes"] == ["-1/3", "2/3", "1"]
 
 
-def test_regions_interval_and_table(capsys, net_file):
-    code, out, _ = run(capsys, "regions", str(net_file), "--interval", "1/2", "3")
+def test_regions_interval_and_table(run_cli, net_file):
+    code, out, _ = run_cli("regions", str(net_file), "--interval", "1/2", "3")
     assert code == 0 and "2 effective linear region(s) (exact)" in out
-    code, out, _ = run(capsys, "regions", str(net_file), "--tol", "1e-9", "--json")
+    code, out, _ = run_cli("regions", str(net_file), "--tol", "1e-9", "--json")
     assert code == 0 and json.loads(out)["exact"] is False
 
 
@@ -57,17 +46,32 @@ def test_regions_interval_and_table(capsys, net_file):
         (["nonsense"], "invalid choice"),
     ],
 )
-def test_bad_input_is_one_line_exit_2(capsys, tmp_path, net_file, argv, message):
+def test_bad_input_is_one_line_exit_2(run_cli, tmp_path, net_file, argv, message):
     (tmp_path / "bad.json").write_text("{")
     paths = {"missing": tmp_path / "absent.json", "bad": tmp_path / "bad.json", "net": net_file}
-    code, out, err = run(capsys, *(a.format(**paths) for a in argv))
+    code, out, err = run_cli(*(a.format(**paths) for a in argv))
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and message in err
 
 
-def test_demo_runs(capsys):
-    code, out, _ = run(capsys, "demo")
-    assert code == 0 and "effective linear regions" in out
+def test_demo_runs_the_story_and_writes_its_figure(run_cli, tmp_path):
+    fig = tmp_path / "demo.png"
+    code, out, _ = run_cli(
+        "demo",
+        "--steps",
+        "300",
+        "--n",
+        "12",
+        "--k",
+        "6",
+        "--out",
+        str(fig),
+        "--no-progress",
+    )
+    assert code == 0
+    for step in ("teacher", "gradient flow", "KKT certificate", "32r + 67", "population error"):
+        assert step in out
+    assert fig.read_bytes().startswith(b"\x89PNG")
 
 
 def test_console_script_entry_point(net_file):

@@ -23,3 +23,11 @@ def test_public_name_has_numpydoc_docstring_with_example(name):
 def test_every_name_in_all_exists():
     for name in pwl_kkt.__all__:
         assert hasattr(pwl_kkt, name), name
+
+
+def test_api_reference_lists_every_public_name():
+    from pathlib import Path
+
+    api = (Path(__file__).resolve().parents[1] / "docs" / "api.rst").read_text()
+    listed = {line.strip() for line in api.splitlines() if line.startswith("   ")}
+    assert set(PUBLIC) <= listed, sorted(set(PUBLIC) - listed)
