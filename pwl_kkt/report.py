@@ -56,10 +56,28 @@ def sweep_figures(df: object, out_dir: str | Path) -> list[Path]:
     paths = []
 
     fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
-    for r, group in ok.groupby("r"):
-        ax.scatter(group["k"], group["regions_exact"] / r, s=14, alpha=0.6, label=f"r = {r}")
+    for (r, group), color in zip(
+        ok.groupby("r"), plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    ):
+        ax.scatter(
+            group["k"],
+            group["regions_exact"] / r,
+            s=16,
+            color=color,
+            alpha=0.7,
+            label=f"r = {r}: exact",
+        )
+        if "regions_tol" in group:
+            ax.scatter(
+                group["k"],
+                group["regions_tol"] / r,
+                s=30,
+                facecolors="none",
+                edgecolors=color,
+                label=f"r = {r}: tolerance mode",
+            )
         ks = np.sort(group["k"].unique())
-        ax.plot(ks, [region_bound(int(r)) / r] * len(ks), "--", lw=1)
+        ax.plot(ks, [region_bound(int(r)) / r] * len(ks), "--", color=color, lw=1)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("width k")
@@ -69,14 +87,16 @@ def sweep_figures(df: object, out_dir: str | Path) -> list[Path]:
     paths.append(_save(fig, out / "regions_vs_width.png", plt))
 
     fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
-    ratio = ok["k"] / ok["r"]
-    rate = ok.assign(ratio=ratio).groupby("ratio")["success"].mean()
+    # Every trial counts: one that failed (e.g. training did not separate the sample) is
+    # not a success.
+    every = df.assign(ratio=df["k"] / df["r"], won=(df["status"] == "ok") & (df["success"] == True))  # noqa: E712
+    rate = every.groupby("ratio")["won"].mean()
     ax.plot(rate.index, rate.values, "o-")
     ax.axvline(1.3, color="tab:red", ls="--", lw=1, label="k = 1.3 r (Theorem 3.2)")
     ax.set_xscale("log")
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("k / r")
-    ax.set_ylabel("success rate")
+    ax.set_ylabel(f"success rate (population error <= target, {len(df)} trials)")
     ax.legend(fontsize="small")
     paths.append(_save(fig, out / "success_vs_ratio.png", plt))
 
@@ -114,8 +134,9 @@ def _example_panel(ok: object, path: Path, plt: object) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     # The trained network is scaled to margin 1 so that it and the teacher share an axis.
     plot_network(net, data, lambdas=lambdas, teacher=teacher, ax=ax)
-    ax.set_title(f"r = {row['r']}, k = {row['k']}, n = {row['n']}: "
-                 f"{row['regions_exact']} effective regions")
+    ax.set_title(
+        f"r = {row['r']}, k = {row['k']}, n = {row['n']}: {row['regions_exact']} effective regions"
+    )
     return _save(fig, path, plt)
 
 
