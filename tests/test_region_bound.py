@@ -17,7 +17,7 @@ import json
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pwl_kkt import (
@@ -123,3 +123,25 @@ def test_the_property_catches_a_broken_region_counter():
 
     with pytest.raises(AssertionError, match=r"(?s)> 32r \+ 67.*net.json: \{.*data.json: \{"):
         property_with_broken_counter()
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None)
+@example(seed=2, k=140)  # certifies at eps ~ 0.12, so the assertion is always exercised
+@given(seed=st.integers(0, 10**6), k=st.integers(100, 140))
+def test_trained_near_kkt_networks_obey_the_bound_in_tolerance_mode(seed, k):
+    # Theorem 4.2 bounds the limit direction. A finitely trained float network keeps a
+    # kink per neuron (exact count k + 1 > 99 here), but once it certifies as an
+    # approximate KKT point its kinks have clustered: counted in tolerance mode they
+    # must respect 32r + 67. r = 1 and k >= 100 make the bound bite.
+    from pwl_kkt import certify_kkt, teacher_student_setup, train
+
+    setup = teacher_student_setup(r=1, n=16, k=k, seed=seed)
+    net, _ = train(setup.init, setup.data, steps=30000, lr=0.05, progress=False)
+    if (setup.data.y * net(setup.data.x_float) <= 0).any():
+        return  # not separated: nothing to certify
+    cert = certify_kkt(net, setup.data, support_tol=1e-2)
+    r = max(label_changes(setup.data.x_float, setup.data.y), 1)
+    if cert.eps <= 0.25:
+        count = count_regions(net, tol=1e-3)
+        assert count <= region_bound(r), (count, cert.eps, counterexample(net, setup.data))
