@@ -44,7 +44,7 @@ kkt = verify_kkt_exact(theta0, x, y)
 print(f"theta(0) is a KKT point: {kkt.is_kkt} (proof: {kkt.proof}); lambda = {kkt.lambdas}")
 
 # %%
-# Step 2: the exact maximum of |G| for these multipliers.
+# Step 2: the exact maximum of ``|G|`` for these multipliers.
 dual = max_abs_dual(kkt.lambdas, x, y)
 print(f"max |G| = {dual.max_abs} = {dual.max_abs_float:.6f} > 1 at u ~ {dual.direction}")
 

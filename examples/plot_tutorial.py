@@ -60,8 +60,8 @@ print(proof.is_kkt, proof.proof, [str(q) for q in proof.lambdas], "rechecked:", 
 # 5. Global optimality by duality
 # -------------------------------
 # A KKT point need not be a global optimum. The dual function
-# G(u) = sum_i lambda_i y_i relu(u . (x_i, 1)) decides it: |G| <= 1 everywhere proves
-# optimality for every width; a direction with |G| > 1 gives a better network.
+# G(u) = sum_i lambda_i y_i relu(u . (x_i, 1)) decides it: ``|G| <= 1`` everywhere proves
+# optimality for every width; a direction with ``|G| > 1`` gives a better network.
 from pwl_kkt import certify_global, global_max_margin
 from pwl_kkt.plot import plot_dual
 

@@ -154,7 +154,7 @@ def _lambdas(lambdas: object, n: int, exact: bool) -> tuple:
 
 
 def dual_function(lambdas: Sequence[float], x: object, y: object = None):
-    """Return the float function ``u -> G(u) = sum_i lambda_i y_i relu(u . (x_i, 1))``.
+    """Return the float function ``u -> G(u) = sum_i lambda_i y_i relu(<u, (x_i, 1)>)``.
 
     The returned callable takes an array of shape ``(2,)`` or ``(m, 2)`` of directions
     ``(w, b)`` (not necessarily unit; ``G`` is positively homogeneous of degree 1).

@@ -148,7 +148,7 @@ def _augmented_norms(x: np.ndarray) -> np.ndarray:
 
 
 def arccos_kernel(x1: object, x2: object | None = None) -> np.ndarray:
-    """The F2 kernel ``k(x, x') = E_u[relu(u . xt) relu(u . xt')]``, ``u`` uniform on the circle.
+    """The F2 kernel ``k(x, x') = E_u[relu(<u, xt>) relu(<u, xt'>)]``, ``u`` uniform on the circle.
 
     Closed form (arc-cosine kernel of order 1 on the unit circle, ``xt = (x, 1)``)::
 
