@@ -136,9 +136,23 @@ def _figure(net: object, setup: object, lambdas: tuple[float, ...], path: Path) 
     plt = require("matplotlib.pyplot", "plot")
     import io
 
-    # The student is rescaled so that its output and the teacher's share the axis.
+    import numpy as np
+
+    # The student is normalized to minimum margin 1 (theta / sqrt(min_i y_i N(x_i)), the
+    # scale the certificate works at), so that it and the teacher share the axis; the
+    # window is the data's [-R, R] with a margin.
+    data = setup.data
+    margin = float(np.min(data.y * net(data.x_float)))
+    reach = 1.1 * float(setup.distribution.R)
     fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-    plot_network(net, setup.data, lambdas=lambdas, teacher=setup.teacher, ax=ax)
+    plot_network(
+        net.scaled(margin**-0.5),
+        data,
+        lambdas=lambdas,
+        teacher=setup.teacher,
+        interval=(-reach, reach),
+        ax=ax,
+    )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
