@@ -324,16 +324,22 @@ def _min_max_dual_over_multipliers(net: Network, data: Dataset, tol: float = 1e-
             alpha = cp.Variable(Nm.shape[1], nonneg=True)
             cons += [sgn * gD == p - Nm @ alpha, cp.norm(p, 2) <= t]
     del zmin, zmax
-    prob = cp.Problem(cp.Minimize(t), cons)
+    if not _solved(cp.Problem(cp.Minimize(t), cons)) or lam.value is None:
+        return None
+    return np.clip(np.asarray(lam.value, dtype=float), 0.0, None), float(t.value)
+
+
+def _solved(prob: object) -> bool:
+    """Solve quietly; ``True`` when the solver reports an (inaccurate) optimum."""
+    import cvxpy as cp
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             prob.solve()
         except cp.error.SolverError:
-            return None
-    if prob.status not in ("optimal", "optimal_inaccurate") or lam.value is None:
-        return None
-    return np.clip(np.asarray(lam.value, dtype=float), 0.0, None), float(t.value)
+            return False
+    return prob.status in ("optimal", "optimal_inaccurate")
 
 
 def _project_exact(net: Network, data: Dataset, q: list[Fraction]) -> list[Fraction] | None:
@@ -431,14 +437,7 @@ def _restricted_program(zs: np.ndarray, labels: np.ndarray, blocks: list) -> lis
                 cons.append(xv * A[r, 0] + A[r, 1] <= 0)
         f = f + s * cp.multiply(mask.astype(float), zs * A[r, 0] + A[r, 1])
     cons.append(cp.multiply(labels, f) >= 1)
-    prob = cp.Problem(cp.Minimize(cp.sum(cp.norm(A, 2, axis=1))), cons)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            prob.solve()
-        except cp.error.SolverError:
-            return None
-    if prob.status not in ("optimal", "optimal_inaccurate") or A.value is None:
+    if not _solved(cp.Problem(cp.Minimize(cp.sum(cp.norm(A, 2, axis=1))), cons)) or A.value is None:
         return None
     return [(np.asarray(A.value[r]), s) for r, (_, s) in enumerate(blocks)]
 
@@ -513,8 +512,10 @@ def _improve(net: Network, data: Dataset, direction, sign: int, exact: bool, val
     attempts.append(None)  # the full program
     for blk in attempts:
         if blk is None:
-            neurons = [(np.array([wj, bj]) * abs(vj), 1 if vj > 0 else -1)
-                       for wj, bj, vj in zip(*opt.network.arrays())]
+            neurons = [
+                (np.array([wj, bj]) * abs(vj), 1 if vj > 0 else -1)
+                for wj, bj, vj in zip(*opt.network.arrays())
+            ]
         else:
             neurons = _restricted_program(zs, labels, blk)
             if neurons is None:
@@ -606,8 +607,12 @@ def certify_global(
     lam = _multipliers(net, data, exact)
     dm: DualMaximum | None = None
     if lam is not None:
-        dm = max_abs_dual(lam if exact else np.asarray(lam), data if exact else data.x_float,
-                          None if exact else data.y, exact=exact)
+        dm = max_abs_dual(
+            lam if exact else np.asarray(lam),
+            data if exact else data.x_float,
+            None if exact else data.y,
+            exact=exact,
+        )
         if _certified(dm, exact, tol):
             return _certificate_ok(lam, dm, value, exact)
         if search:
