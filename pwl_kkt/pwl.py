@@ -119,6 +119,21 @@ class PiecewiseLinear:
         """
         if zero_sign not in (-1, 1):
             raise ValueError(f"zero_sign must be -1 or +1; got {zero_sign!r}")
+        points = list(self.critical_points())
+        labels = [self._label(self._probe(points, i), zero_sign) for i in range(len(points) + 1)]
+        return tuple(t for i, t in enumerate(points) if labels[i] != labels[i + 1])
+
+    def critical_points(self) -> tuple[Fraction, ...]:
+        """Breakpoints and the zeros of ``f`` inside its pieces, sorted and exact.
+
+        Between consecutive critical points ``f`` is affine and has a constant sign
+        (or is identically zero).
+
+        Examples
+        --------
+        >>> piecewise_linear(Network([1, 1], [0, -1], [1, -2])).critical_points()
+        (Fraction(0, 1), Fraction(1, 1), Fraction(2, 1))
+        """
         cuts = set(self.breakpoints)
         edges = (None, *self.breakpoints, None)
         for p, (s, c) in enumerate(zip(self.slopes, self.intercepts)):
@@ -127,9 +142,7 @@ class PiecewiseLinear:
                 lo, hi = edges[p], edges[p + 1]
                 if (lo is None or z > lo) and (hi is None or z < hi):
                     cuts.add(z)
-        points = sorted(cuts)
-        labels = [self._label(self._probe(points, i), zero_sign) for i in range(len(points) + 1)]
-        return tuple(t for i, t in enumerate(points) if labels[i] != labels[i + 1])
+        return tuple(sorted(cuts))
 
     @staticmethod
     def _probe(points: list[Fraction], i: int) -> Fraction:

@@ -242,20 +242,6 @@ def label_changes(x: Sequence[object], y: Sequence[object]) -> int:
     return sum(1 for a, c in zip(ys, ys[1:]) if a != c)
 
 
-def _special_points(pl: PiecewiseLinear) -> list[Fraction]:
-    """Points where the label may differ from the label of the open interval around them:
-    sign changes, breakpoints and isolated zeros (sorted)."""
-    cuts = set(pl.breakpoints)
-    edges = (None, *pl.breakpoints, None)
-    for p, (s, c) in enumerate(zip(pl.slopes, pl.intercepts)):
-        if s:
-            z = -c / s
-            lo, hi = edges[p], edges[p + 1]
-            if (lo is None or z > lo) and (hi is None or z < hi):
-                cuts.add(z)
-    return sorted(cuts)
-
-
 def teacher_labels(net: Network, x: object) -> np.ndarray:
     """Exact labels ``sign(N*(x_i))`` with ``sign(0) = -1``, as an int8 array.
 
@@ -279,7 +265,7 @@ def teacher_labels(net: Network, x: object) -> np.ndarray:
     else:
         exact_x = fractions_of(x, "x")
         xs = np.array([fraction_to_float(q) for q in exact_x], dtype=np.float64)
-    cuts = _special_points(pl)
+    cuts = list(pl.critical_points())  # where a label may differ from its neighbours'
     # Label of each open interval between consecutive cuts, decided exactly at a probe point.
     probes = [PiecewiseLinear._probe(cuts, i) for i in range(len(cuts) + 1)]
     interval_labels = np.array([_label(pl(t)) for t in probes], dtype=np.int8)
