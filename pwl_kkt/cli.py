@@ -25,6 +25,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _add_net_data(p: argparse.ArgumentParser) -> None:
+    """The NET and DATA positional arguments shared by the certificate commands."""
+    p.add_argument("net", help="network file (.json, .npz, .pt)")
+    p.add_argument("data", help="dataset file (.json, .csv)")
+
+
 def _print_json(obj: object) -> None:
     json.dump(obj, sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -99,8 +105,7 @@ def _add_certify(sub: argparse._SubParsersAction) -> None:
     from .kkt import DEFAULT_ZERO_TOL as ZERO_TOL
 
     p = sub.add_parser("certify", help="KKT certificate of a network for the max-margin problem")
-    p.add_argument("net", help="network file (.json, .npz, .pt)")
-    p.add_argument("data", help="dataset file (.json, .csv)")
+    _add_net_data(p)
     p.add_argument("--exact", action="store_true", help="exact decision with a checkable proof")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.add_argument("--tol", type=float, default=KKT_TOL, help=f"KKT tolerance (default {KKT_TOL})")
@@ -212,8 +217,7 @@ def _add_global(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "global", help="global optimality for every width: duality certificate or refutation"
     )
-    p.add_argument("net", help="network file (.json, .npz, .pt)")
-    p.add_argument("data", help="dataset file (.json, .csv)")
+    _add_net_data(p)
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=_cmd_global)
 
@@ -285,8 +289,7 @@ def _add_margins(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "margins", help="a network's normalised margin next to the F1 and F2 max margins"
     )
-    p.add_argument("net", help="network file (.json, .npz, .pt)")
-    p.add_argument("data", help="dataset file (.json, .csv)")
+    _add_net_data(p)
     p.add_argument("--features", type=int, help="also a random-feature model of this width")
     p.add_argument("--seed", type=int, default=0, help="seed of the random features")
     p.add_argument("--json", action="store_true", help="print a JSON object")

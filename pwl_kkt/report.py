@@ -89,7 +89,8 @@ def sweep_figures(df: object, out_dir: str | Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
     # Every trial counts: one that failed (e.g. training did not separate the sample) is
     # not a success.
-    every = df.assign(ratio=df["k"] / df["r"], won=(df["status"] == "ok") & (df["success"] == True))  # noqa: E712
+    won = (df["status"] == "ok") & df["success"].eq(True)  # a failed trial's success is NaN
+    every = df.assign(ratio=df["k"] / df["r"], won=won)
     rate = every.groupby("ratio")["won"].mean()
     ax.plot(rate.index, rate.values, "o-")
     ax.axvline(1.3, color="tab:red", ls="--", lw=1, label="k = 1.3 r (Theorem 3.2)")
