@@ -20,16 +20,21 @@ suffix (``w_j > 0``). With the prefix sums ``P1[p] = sum_{q < p} lambda_q y_q x_
 row. The problem therefore has ``O(k + m + #zero pairs)`` nonzeros for ``m`` support points,
 instead of the dense ``n``-by-``k`` subgradient matrix of the textbook formulation.
 
-Tolerances (all relative, all user-settable):
+Tolerances (scale-free, all user-settable):
 
 ``support_tol`` (default 1e-6)
     point i is a support point when its normalized margin is ``<= 1 + support_tol``.
     Larger values admit more multipliers (smaller ``eps``) at the price of a larger
     complementary-slackness mass ``delta <= support_tol * sum(lambda)``.
 ``zero_tol`` (default 1e-6)
-    ``z_ij`` counts as zero when ``|z_ij| <= zero_tol * (|w_j x_i| + |b_j|)``, i.e. when the
-    kink ``-b_j/w_j`` lies within relative distance about ``zero_tol`` of ``x_i``. Larger
-    values only enlarge the set of admissible subgradients (``eps`` can only decrease).
+    ``z_ij`` counts as zero when ``|z_ij| <= zero_tol |w_j| L + 4 u (|w_j x_i| + |b_j|)``, i.e.
+    when the kink ``t_j = -b_j/w_j`` lies within ``zero_tol * L`` of ``x_i``, where
+    ``L = max_i x_i - min_i x_i`` is the spread of the data (``max(1, |x_0|)`` when all inputs
+    are equal); the second term (``u = 2^-52``) only absorbs the rounding of ``z_ij`` in float.
+    The test is a distance in input space, so it is invariant under shifting the data and the
+    kinks together (through 0 as well: a purely relative test ``|z| <= T (|w x| + |b|)``
+    can never hold at ``x_i = 0``), under scaling them together, and under scaling theta.
+    Larger values only enlarge the set of admissible subgradients (``eps`` can only decrease).
 ``kkt_tol`` (default 1e-6)
     the verdict: ``is_kkt`` iff ``eps <= kkt_tol``. The interior-point solver is accurate to
     about 1e-8 relative, and float rounding of an exact KKT point gives about 1e-15, so 1e-6
@@ -42,11 +47,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from ._rational import fraction_text, fraction_to_float
+from ._scale import sqrt_float, unit_exponent, unit_scaled
 from .data import Dataset, as_dataset
 from .errors import InvalidValueError, MisclassifiedError
 from .network import Network
@@ -58,16 +66,21 @@ DEFAULT_ZERO_TOL = 1e-6
 DEFAULT_KKT_TOL = 1e-6
 _N_WORST = 5
 _EXACT_RECHECK = 1e-9  # float margins below this fraction of the largest are re-decided exactly
+_U = float(np.finfo(float).eps)  # unit of float rounding in the zero test
+_MIN_CANDIDATE = 1e-12  # float margins this close to the smallest get their exact value
 
 
 @dataclass(frozen=True)
 class KKTCertificate:
     """An approximate-KKT certificate for Problem (4), after normalization to margin 1.
 
-    ``theta_n = theta / scale`` with ``scale = sqrt(min_i y_i N(x_i))`` has minimum margin 1.
-    The multipliers are those of the normalized problem; since the Clarke subgradients
-    ``h_i`` are 1-homogeneous in theta, ``theta = sum_i lambda_i h_i(theta)`` holds with the
-    same lambdas before normalization.
+    ``theta_n = theta / scale`` with ``scale = sqrt(m)``, ``m = min_i y_i N(x_i)``, has minimum
+    margin 1. The verdict is about ``theta_n``, i.e. about the *direction* of theta, unless
+    ``m = 1`` exactly (``normalized`` is False: then it is about theta itself). The
+    multipliers are those of the normalized problem; since the Clarke subgradients ``h_i``
+    are 1-homogeneous in theta, ``theta = sum_i lambda_i h_i(theta)`` holds with the same
+    lambdas before normalization, but Euler's identity ``||theta||^2 = 2 sum lambda`` and
+    feasibility hold for ``theta_n`` only.
 
     Attributes
     ----------
@@ -83,10 +96,14 @@ class KKTCertificate:
         Indices with normalized margin ``<= 1 + support_tol``.
     mu : tuple of (int, int, float)
         ``(i, j, mu_ij)`` for the support pairs with ``z_ij`` near zero (``s_ij = mu/lambda``).
-    min_margin : float
-        ``min_i y_i N(x_i)`` of the network as given.
+    min_margin : Fraction
+        ``m = min_i y_i N(x_i)`` of the network as given, exactly (the exact margins of the
+        points whose float margin is within 1e-12 of the smallest; floats are their dyadic
+        values). Exact, so weights of 1e300 (``m`` about 1e600) are no problem.
     scale : float
-        ``sqrt(min_margin)``.
+        ``sqrt(m)`` rounded to float: ``theta_n = theta / scale``.
+    normalized : bool
+        ``m != 1``: the certificate is about ``theta / sqrt(m)``, not about theta itself.
     normalized_margin : float
         ``gamma = min_margin / ||theta||^2`` (invariant under scaling theta).
     sq_norm : float
@@ -111,8 +128,9 @@ class KKTCertificate:
     lambdas: tuple[float, ...]
     support: tuple[int, ...]
     mu: tuple[tuple[int, int, float], ...]
-    min_margin: float
+    min_margin: Fraction
     scale: float
+    normalized: bool
     normalized_margin: float
     sq_norm: float
     worst_neurons: tuple[tuple[int, float], ...]
@@ -136,6 +154,7 @@ class KKTCertificate:
         True
         """
         d = asdict(self)
+        d["min_margin"] = fraction_text(self.min_margin)
         d["lambdas"] = list(self.lambdas)
         d["support"] = list(self.support)
         d["mu"] = [list(t) for t in self.mu]
@@ -159,8 +178,9 @@ class KKTCertificate:
             lambdas=tuple(float(t) for t in d["lambdas"]),
             support=tuple(int(t) for t in d["support"]),
             mu=tuple((int(i), int(j), float(m)) for i, j, m in d["mu"]),
-            min_margin=float(d["min_margin"]),
+            min_margin=Fraction(d["min_margin"]),
             scale=float(d["scale"]),
+            normalized=bool(d["normalized"]),
             normalized_margin=float(d["normalized_margin"]),
             sq_norm=float(d["sq_norm"]),
             worst_neurons=tuple((int(j), float(r)) for j, r in d["worst_neurons"]),
@@ -200,9 +220,13 @@ class KKTCertificate:
 def margins(net: Network, x: object, y: object | None = None) -> np.ndarray:
     """Float margins ``y_i N(x_i)``, raising if any point is not strictly correctly classified.
 
-    Margins whose float value is within ``1e-9`` of the largest one's scale of zero are
-    decided exactly (floats taken as their dyadic values), so an exactly-zero margin is
-    always reported and a tiny positive one is never lost to rounding.
+    The margins are evaluated on ``2^-e theta`` (largest parameter in ``[1/2, 1)``, an exact
+    rescaling, see :func:`pwl_kkt._scale.unit_scaled`) and multiplied back by ``4^e``, so
+    weights of 1e300 or 1e-200 neither overflow nor underflow the decision; a margin beyond
+    the float range is returned as ``inf`` (or the smallest float). Margins whose float value
+    is within ``1e-9`` of the largest one's scale of zero are decided exactly (floats taken as
+    their dyadic values), so an exactly-zero margin is always reported and a tiny positive one
+    is never lost to rounding.
 
     Parameters
     ----------
@@ -224,34 +248,68 @@ def margins(net: Network, x: object, y: object | None = None) -> np.ndarray:
     --------
     >>> margins(Network([1], [0], [1]), [1, 2], [1, 1])
     array([1., 2.])
+    >>> margins(Network([1e300], [0], [1e300]), [1, 2], [1, 1])
+    array([inf, inf])
     >>> margins(Network([1], [0], [1]), [1, -2], [1, 1])
     Traceback (most recent call last):
     ...
     pwl_kkt.errors.MisclassifiedError: 1 point(s) not strictly correctly classified ...
     """
     ds = as_dataset(x, y)
-    q = ds.y.astype(np.float64) * np.asarray(net(ds.x_float), dtype=np.float64).reshape(-1)
+    _, e, q = _unit_margins(net, ds)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.ldexp(q, 2 * e)
+
+
+def _unit_margins(net: Network, ds: Dataset) -> tuple[Network, int, np.ndarray]:
+    """``(net_s, e, q_s)``: ``net_s = 2^-e theta`` (:func:`unit_scaled`) and its margins > 0."""
+    e = unit_exponent(net)
+    scaled = unit_scaled(net)
+    q = ds.y.astype(np.float64) * np.asarray(scaled(ds.x_float), dtype=np.float64).reshape(-1)
     top = float(np.max(np.abs(q))) if q.size else 0.0
     cand = np.flatnonzero(~(q > _EXACT_RECHECK * top))
-    q = q.copy()
-    bad: list[tuple[int, float]] = []
+    bad: list[tuple[int, Fraction]] = []
     if cand.size:
         xe = ds.x_exact
+        exact_net = net.to_exact()  # the network as given, not its rounding
         for i in cand.tolist():
-            exact = int(ds.y[i]) * net.exact_value(xe[i])
-            q[i] = float(exact)
+            exact = int(ds.y[i]) * exact_net.exact_value(xe[i])
+            q[i] = fraction_to_float(exact / Fraction(4) ** e)
             if exact <= 0:
-                bad.append((i, float(exact)))
+                bad.append((i, exact))
     if bad:
         shown = ", ".join(
-            f"x[{i}] = {float(ds.x_float[i])!r} (y N(x) = {m:.6g})" for i, m in bad[:3]
+            f"x[{i}] = {float(ds.x_float[i])!r} (y N(x) = {fraction_to_float(m):.6g})"
+            for i, m in bad[:3]
         )
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
         raise MisclassifiedError(
             f"{len(bad)} point(s) not strictly correctly classified (y_i N(x_i) <= 0): "
             f"{shown}{more}; there is no margin to normalize, so nothing to certify"
         )
-    return q
+    return scaled, e, q
+
+
+def _spread(x: np.ndarray) -> float:
+    """The data's length scale ``L`` of the zero test: ``max x - min x`` (else ``max(1, |x_0|)``)."""
+    if x.size == 0:
+        return 1.0
+    lo, hi = float(np.min(x)), float(np.max(x))
+    return hi - lo if hi > lo else max(1.0, abs(lo))
+
+
+def _near_zero(
+    z: np.ndarray, wj: float, bj: float, x: np.ndarray, zero_tol: float, spread: float
+) -> np.ndarray:
+    """``|z| <= zero_tol |w_j| L + 4 u (|w_j x| + |b_j|)``: kink within ``zero_tol L`` of x.
+
+    Examples
+    --------
+    >>> x = np.array([-2.0, 0.0, 2.0])
+    >>> _near_zero(1.0 * x - 1e-15, 1.0, -1e-15, x, 1e-6, _spread(x))
+    array([False,  True, False])
+    """
+    return np.abs(z) <= zero_tol * abs(wj) * spread + 4 * _U * (np.abs(wj * x) + abs(bj))
 
 
 # --- structure -------------------------------------------------------------------------------
@@ -273,8 +331,8 @@ class _Structure:
     zpos: np.ndarray  # near-zero pairs: position in sorted support, neuron, z value
     zneuron: np.ndarray
     zval: np.ndarray
-    min_margin: float
-    scale: float
+    min_margin: Fraction  # of theta as given
+    scale: float  # sqrt(min_margin)
 
 
 def _check_tol(value: float, name: str, upper: float = math.inf) -> float:
@@ -286,14 +344,21 @@ def _check_tol(value: float, name: str, upper: float = math.inf) -> float:
 
 
 def _structure(net: Network, ds: Dataset, support_tol: float, zero_tol: float) -> _Structure:
-    q = margins(net, ds)
+    scaled, e, q = _unit_margins(net, ds)  # theta / 2^e: no overflow, no underflow
     m_min = float(q.min())
-    scale = math.sqrt(m_min)
-    w0, b0, v0 = net.arrays()
-    w, b, v = w0 / scale, b0 / scale, v0 / scale
+    root = math.sqrt(m_min)
+    w0, b0, v0 = scaled.arrays()
+    w, b, v = w0 / root, b0 / root, v0 / root
     qn = q / m_min
     sup = np.flatnonzero(qn <= 1.0 + support_tol)
     xf = ds.x_float
+    spread = _spread(xf)
+    # The exact minimum margin of theta as given: exact values of the float-smallest points.
+    exact_net = net.to_exact()
+    min_margin = min(
+        int(ds.y[i]) * exact_net.exact_value(ds.x_exact[i])
+        for i in np.flatnonzero(qn <= 1.0 + _MIN_CANDIDATE).tolist()
+    )
     sup = sup[np.argsort(xf[sup], kind="stable")]
     xs = xf[sup]
     ys = ds.y[sup].astype(np.float64)
@@ -319,9 +384,7 @@ def _structure(net: Network, ds: Dataset, support_tol: float, zero_tol: float) -
         wj, bj = w[idx], b[idx]
         t = -bj / wj
         xmax = float(np.max(np.abs(xs))) if m else 0.0
-        width = 2.0 * zero_tol * np.abs(t) / (1.0 - zero_tol) + 8 * np.finfo(float).eps * (
-            np.abs(t) + xmax
-        )
+        width = zero_tol * spread + 8 * _U * (np.abs(t) + xmax)
         lo = np.searchsorted(xs, t - width, side="left")
         hi = np.searchsorted(xs, t + width, side="right")
         pos = wj > 0
@@ -332,7 +395,7 @@ def _structure(net: Network, ds: Dataset, support_tol: float, zero_tol: float) -
         for r in np.flatnonzero(hi > lo).tolist():
             j, a, e = int(idx[r]), int(lo[r]), int(hi[r])
             z = w[j] * xs[a:e] + b[j]
-            near = np.abs(z) <= zero_tol * (np.abs(w[j] * xs[a:e]) + abs(b[j]))
+            near = _near_zero(z, w[j], b[j], xs[a:e], zero_tol, spread)
             active = (z > 0) & ~near
             if w[j] > 0:
                 # active suffix begins after the last non-active window point
@@ -366,8 +429,8 @@ def _structure(net: Network, ds: Dataset, support_tol: float, zero_tol: float) -
         zpos=np.array(zp, dtype=np.int64),
         zneuron=np.array(zj, dtype=np.int64),
         zval=np.array(zz, dtype=np.float64),
-        min_margin=m_min,
-        scale=scale,
+        min_margin=min_margin,
+        scale=sqrt_float(min_margin),
     )
 
 
@@ -546,6 +609,7 @@ def _certificate(
         mu=mus,
         min_margin=st.min_margin,
         scale=st.scale,
+        normalized=st.min_margin != 1,
         normalized_margin=1.0 / sq_norm,
         sq_norm=sq_norm,
         worst_neurons=tuple((int(j), float(per[j])) for j in worst if per[j] > 0),
