@@ -169,3 +169,29 @@ def labelled_networks(draw, max_width: int = 4, max_size: int = 6) -> tuple[Netw
     vals = [net.exact_value(t) for t in xs]
     assume(all(v != 0 for v in vals))
     return net, Dataset(xs, [1 if v > 0 else -1 for v in vals])
+
+
+# --- kinks near data points (issue 15: scale-aware zero test) ---------------------------------
+
+ZERO_TOL_DYADIC = 2.0**-10  # a zero tolerance that keeps every kink offset below exact in float
+_OFFSETS = [0.0, 0.25, -0.25, 0.5, -0.5, 2.0, -2.0, 4.0, -4.0]  # in units of zero_tol * L
+
+
+@st.composite
+def kinks_near_data(draw) -> tuple[list[int], list[float], list[float], list[float]]:
+    """Integer data ``x``, powers of two ``w_j`` and kinks ``t_j = x_i + f_j zero_tol L``.
+
+    ``L = max x - min x`` and ``f_j`` is drawn from ``{0, +-1/4, +-1/2}`` (kink within
+    ``zero_tol L`` of ``x_i``) or ``{+-2, +-4}`` (clearly outside), so every value, its shift by
+    an integer and its scaling by a power of two stay exact in float64.
+    Returns ``(x, w, t, f)``.
+    """
+    xs = draw(st.lists(st.integers(-60, 60), min_size=2, max_size=6, unique=True))
+    spread = max(xs) - min(xs)
+    k = draw(st.integers(1, 5))
+    w = [
+        draw(st.sampled_from([-1, 1])) * 2.0 ** draw(st.integers(-3, 3)) for _ in range(k)
+    ]
+    f = [draw(st.sampled_from(_OFFSETS)) for _ in range(k)]
+    t = [float(draw(st.sampled_from(xs))) + fj * ZERO_TOL_DYADIC * spread for fj in f]
+    return xs, w, t, f

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import time
+from fractions import Fraction
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pwl_kkt import (
     Dataset,
@@ -27,9 +29,14 @@ from pwl_kkt import (
 from pwl_kkt._kkt_dense import certify_dense
 from pwl_kkt._kkt_synth import kkt_instance
 from pwl_kkt.exact import verify_kkt_exact
-from pwl_kkt.kkt import KKTCertificate, certify_kkt
+from pwl_kkt.kkt import KKTCertificate, _near_zero, _spread, certify_kkt
 
-from .strategies import kkt_instances, perturbed_kkt_instances
+from .strategies import (
+    ZERO_TOL_DYADIC,
+    kinks_near_data,
+    kkt_instances,
+    perturbed_kkt_instances,
+)
 
 TOL = 1e-6  # see the module docstring
 
@@ -235,3 +242,70 @@ def test_large_instance_under_30_seconds() -> None:
     cert = certify_kkt(net, data)
     assert time.perf_counter() - t < 30
     assert cert.is_kkt
+
+
+# --- scale-aware zero test (issue 15) ------------------------------------------------------------
+
+
+def test_kinks_a_hair_off_a_data_point_at_zero_are_kinks_on_it() -> None:
+    # |x| - 1 on x = (-2, 0, 2) is an exact KKT point with both kinks on x = 0 (s = 1/4); moved
+    # 1e-15 off 0 it must still certify (a relative test |z| <= T (|w x| + |b|) never can).
+    d = 1e-15
+    net = Network(np.array([1.0, -1.0, 0.0]), np.array([-d, d, 1.0]), np.array([1.0, 1.0, -1.0]))
+    cert = certify_kkt(net, [-2.0, 0.0, 2.0], [1, -1, 1])
+    assert cert.is_kkt and cert.eps < TOL
+    assert {(i, j) for i, j, _ in cert.mu} == {(1, 0), (1, 1)}
+    # the zero tolerance is a distance in input space: 1e-15 is not within 1e-16 * spread 4
+    assert not certify_kkt(net, [-2.0, 0.0, 2.0], [1, -1, 1], zero_tol=1e-17).is_kkt
+
+
+def _zero_pattern(x, w, t, shift: float = 0.0, scale: float = 1.0) -> list[list[bool]]:
+    xs = (np.asarray(x, dtype=float) + shift) * scale
+    spread = _spread(xs)
+    out = []
+    for wj, tj in zip(w, t):
+        wj_s = wj / scale  # kink moves with the data: t -> (t + shift) * scale
+        bj = -wj_s * (tj + shift) * scale
+        out.append(_near_zero(wj_s * xs + bj, wj_s, bj, xs, ZERO_TOL_DYADIC, spread).tolist())
+    return out
+
+
+@settings(max_examples=200)
+@given(kinks_near_data(), st.integers(-200, 200), st.integers(-6, 6))
+def test_zero_test_is_a_distance_invariant_under_shift_and_scale(inst, shift, log2_scale):
+    """(x_i, t_j) is a zero pair iff |x_i - t_j| <= zero_tol (max x - min x): the same pairs
+    after shifting data and kinks together (through 0 too) and after scaling them by 2^p."""
+    x, w, t, _ = inst
+    spread = max(x) - min(x)
+    expected = [
+        [abs(xi - tj) <= ZERO_TOL_DYADIC * spread for xi in x] for tj in t
+    ]
+    assert _zero_pattern(x, w, t) == expected
+    assert _zero_pattern(x, w, t, shift=float(shift)) == expected
+    assert _zero_pattern(x, w, t, scale=2.0**log2_scale) == expected
+    assert _zero_pattern(x, w, t, shift=float(shift), scale=2.0**log2_scale) == expected
+
+
+@pytest.mark.parametrize("c", [1e-200, 1e-100, 1e160, 1e300])
+def test_extreme_scales_certify_like_the_unit_scale(c) -> None:
+    # Problem (4)'s verdict is invariant under theta -> c theta; theta(0) of Example 1 scaled
+    # by c has margins c^2 (outside the float range for 1e-200, 1e160, 1e300).
+    net = Network(np.array([0.0, 0.0]), np.array([c, 0.0]), np.array([c, 0.0]))
+    cert = certify_kkt(net, [4, -4], [1, 1])
+    assert cert.is_kkt and cert.eps < TOL
+    assert cert.lambdas == pytest.approx([0.5, 0.5], rel=1e-6)  # solver accuracy
+    assert cert.min_margin == Fraction(c) ** 2 and cert.normalized
+    assert cert.scale == pytest.approx(c, rel=1e-15)
+    assert KKTCertificate.from_json(cert.to_json()) == cert
+
+
+def test_normalized_says_whether_the_verdict_is_about_theta_or_its_direction() -> None:
+    theta0 = Network([0, 0], [1, 0], [1, 0])
+    at_one = certify_kkt(theta0, [4, -4], [1, 1])
+    assert at_one.min_margin == 1 and not at_one.normalized
+    assert at_one.sq_norm == pytest.approx(2 * at_one.sum_lambda, rel=1e-6)
+    # theta(0) scaled by 2/7: margin 4/49 (infeasible); the verdict is about theta / (2/7)
+    small = certify_kkt(theta0.scaled("2/7"), [4, -4], [1, 1])
+    assert small.is_kkt and small.normalized and small.min_margin == Fraction(4, 49)
+    assert small.scale == pytest.approx(2 / 7, rel=1e-15)
+    assert small.to_dict()["normalized"] is True and small.to_dict()["min_margin"] == "4/49"
