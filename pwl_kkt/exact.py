@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from ._rational import fraction_text
+from ._rational import fraction_text, fraction_to_float
 from .data import Dataset, as_dataset
 from .errors import InvalidDataError, MisclassifiedError
 from .network import Network
@@ -232,13 +232,24 @@ class ExactKKTResult:
     farkas_z : tuple of (int, int, Fraction) or None
         ``(i, j, z)`` for the bounds ``mu_ij <= lambda_i`` with nonzero weight.
     reason : str
-        One-sentence summary.
+        One-sentence summary; it names what the verdict is about (see :attr:`normalized`).
+
+    The decision is about ``theta / sqrt(m)`` (the direction of theta), which has margin 1;
+    it is about theta itself only when ``m = 1`` (:attr:`normalized` is False). Example 1's
+    ``theta(0)`` scaled by 2/7 has ``m = 4/49``: it is infeasible for Problem (4), and what is
+    a KKT point is ``theta / (2/7)``.
 
     Examples
     --------
     >>> r = verify_kkt_exact(Network([0, 0], [1, 0], [1, 0]), [4, -4], [1, 1])
-    >>> r.is_kkt, r.proof, r.lambdas
-    (True, 'multipliers', (Fraction(1, 2), Fraction(1, 2)))
+    >>> r.is_kkt, r.proof, r.lambdas, r.normalized
+    (True, 'multipliers', (Fraction(1, 2), Fraction(1, 2)), False)
+    >>> s = verify_kkt_exact(Network([0, 0], ["2/7", 0], ["2/7", 0]), [4, -4], [1, 1])
+    >>> s.normalized, s.min_margin, s.scale
+    (True, Fraction(4, 49), 2/7)
+    >>> s.reason  # doctest: +NORMALIZE_WHITESPACE
+    'theta / sqrt(m) with m = 4/49 (not theta itself) is a KKT point: exact multipliers
+     with sum 1 satisfy every equation'
     >>> r.recheck()
     True
     >>> ExactKKTResult.from_json(r.to_json()) == r
@@ -258,6 +269,16 @@ class ExactKKTResult:
     farkas_y: tuple[tuple[str, int, Fraction], ...] | None
     farkas_z: tuple[tuple[int, int, Fraction], ...] | None
     reason: str
+
+    @property
+    def normalized(self) -> bool:
+        """``m != 1``: the verdict is about ``theta / sqrt(m)``, not about theta itself."""
+        return self.min_margin != 1
+
+    @property
+    def scale(self) -> Any:
+        """``sqrt(m)`` exactly as a SymPy number (``2/7``, ``sqrt(2)/2``): ``theta / scale``."""
+        return _exact_sqrt(self.min_margin)
 
     @property
     def lambda_sum(self) -> Fraction | None:
@@ -316,6 +337,8 @@ class ExactKKTResult:
             "network": {"w": [ft(t) for t in w], "b": [ft(t) for t in b], "v": [ft(t) for t in v]},
             "data": {"x": [ft(t) for t in self.data.x_exact], "y": self.data.y.tolist()},
             "min_margin": ft(self.min_margin),
+            "normalized": self.normalized,
+            "scale": str(self.scale),
             "support": list(self.support),
             "zero_pairs": [list(p) for p in self.zero_pairs],
             "lambdas": None if self.lambdas is None else [ft(t) for t in self.lambdas],
@@ -363,6 +386,36 @@ class ExactKKTResult:
     def from_json(cls, text: str) -> ExactKKTResult:
         """Inverse of :meth:`to_json`."""
         return cls.from_dict(json.loads(text))
+
+
+def _exact_sqrt(q: Fraction) -> Any:
+    import sympy
+
+    return sympy.sqrt(sympy.Rational(q.numerator, q.denominator))
+
+
+def _subject_text(m: Fraction) -> str:
+    """What a KKT verdict at minimum margin ``m`` is about.
+
+    Examples
+    --------
+    >>> _subject_text(Fraction(1))
+    'theta'
+    >>> _subject_text(Fraction(1, 2))
+    'theta / sqrt(m) with m = 1/2 (not theta itself)'
+    """
+    if m == 1:
+        return "theta"
+    text = fraction_text(m)
+    shown = text if len(text) <= 40 else f"~{fraction_to_float(m):.6g}"
+    return f"theta / sqrt(m) with m = {shown} (not theta itself)"
+
+
+def _kkt_reason(m: Fraction, total: Fraction) -> str:
+    return (
+        f"{_subject_text(m)} is a KKT point: exact multipliers with sum {fraction_text(total)} "
+        "satisfy every equation"
+    )
 
 
 # --- solving -------------------------------------------------------------------------------------
@@ -642,7 +695,7 @@ def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactK
         return ExactKKTResult(
             is_kkt=True, proof="multipliers", method=method, lambdas=tuple(lambdas), mu=mu,
             farkas_y=None, farkas_z=None,
-            reason=f"exact multipliers with sum {fraction_text(total)} satisfy every equation",
+            reason=_kkt_reason(sys_.m, total),
             **common,
         )
 

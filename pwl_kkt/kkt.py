@@ -291,7 +291,7 @@ def _unit_margins(net: Network, ds: Dataset) -> tuple[Network, int, np.ndarray]:
 
 
 def _spread(x: np.ndarray) -> float:
-    """The data's length scale ``L`` of the zero test: ``max x - min x`` (else ``max(1, |x_0|)``)."""
+    """The length ``L`` of the zero test: ``max x - min x`` (else ``max(1, |x_0|)``)."""
     if x.size == 0:
         return 1.0
     lo, hi = float(np.min(x)), float(np.max(x))
