@@ -42,7 +42,8 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
-from ._rational import fraction_text
+from ._rational import fraction_text, fraction_to_float
+from ._scale import sqrt_float, unit_scaled
 from .data import Dataset, as_dataset
 from .duality import DualMaximum, max_abs_dual
 from .errors import MisclassifiedError
@@ -50,22 +51,28 @@ from .network import Network
 
 __all__ = ["GlobalCertificate", "certify_global"]
 
-_PROOFS = ("weak-duality", "improving-network", "not-kkt", "numeric")
+_PROOFS = ("weak-duality", "improving-network", "not-kkt", "numeric", "inconclusive")
 
 
 @dataclass(frozen=True)
 class GlobalCertificate:
     """Proof that a network is (or is not) a global max-margin optimum for every width.
 
+    The verdict is about ``theta / sqrt(m)`` (margin 1), ``m = min_i y_i N(x_i)``: about the
+    direction of theta, and about theta itself only when ``m = 1`` (``normalized`` False).
+
     Attributes
     ----------
-    is_global : bool
-        The decision.
+    is_global : bool or None
+        ``True``: proved (exact path) or certified at tolerance (float path). ``False``: refuted
+        with a checkable witness. ``None``: inconclusive (``reason`` has the numbers).
     proof : str
-        ``"weak-duality"`` (multipliers with ``max|G| <= 1``), ``"improving-network"`` (an
-        explicit feasible network with a strictly smaller norm), ``"not-kkt"`` (no
-        multipliers exist, so theta is not even a KKT point; an improving network is attached
-        when one was found) or ``"numeric"`` (float path: the same checks in floats).
+        ``"weak-duality"`` (exact multipliers with ``max|G| <= 1``), ``"numeric"`` (float path:
+        KKT at tolerance and ``max|G| <= 1 + tol``), ``"improving-network"`` (an explicit
+        network with every margin ``>= 1`` and a strictly smaller norm, both checked in exact
+        rationals on either path), ``"not-kkt"`` (exact path: no multipliers exist, proved by
+        a Farkas vector, so theta is not even a KKT point; an improving network is attached
+        when one was found) or ``"inconclusive"`` (neither a certificate nor a witness).
     exact : bool
         Whether every check was made in exact rationals.
     lambdas : tuple
@@ -88,6 +95,12 @@ class GlobalCertificate:
         ``P*`` exactly (``sum lambda`` on a certified exact path).
     gap : float
         ``value - P_star`` (0 for a certified optimum).
+    min_margin : Fraction
+        ``m = min_i y_i N(x_i)`` of the network as given, exactly.
+    normalized : bool
+        ``m != 1``: the verdict is about ``theta / sqrt(m)``, not theta itself.
+    reason : str
+        One sentence with the numbers behind the verdict.
 
     Examples
     --------
@@ -96,7 +109,7 @@ class GlobalCertificate:
     (False, 'improving-network', sqrt(17)/2, (Fraction(1, 1), Fraction(1, 4)))
     """
 
-    is_global: bool
+    is_global: bool | None
     proof: str
     exact: bool
     lambdas: tuple
@@ -109,6 +122,14 @@ class GlobalCertificate:
     P_star: float
     P_star_exact: str | None
     gap: float
+    min_margin: Fraction
+    normalized: bool
+    reason: str
+
+    @property
+    def scale(self) -> sympy.Expr:
+        """``sqrt(m)`` exactly (a SymPy number): the verdict is about ``theta / scale``."""
+        return sympy.sqrt(sympy.Rational(self.min_margin.numerator, self.min_margin.denominator))
 
     @property
     def max_abs(self) -> sympy.Expr:
@@ -152,6 +173,10 @@ class GlobalCertificate:
             "P_star": self.P_star,
             "P_star_exact": self.P_star_exact,
             "gap": self.gap,
+            "min_margin": fraction_text(self.min_margin),
+            "normalized": self.normalized,
+            "scale": str(self.scale),
+            "reason": self.reason,
         }
 
     @classmethod
@@ -166,20 +191,20 @@ class GlobalCertificate:
         """
         exact = bool(d["exact"])
 
-        def num(t):
+        def num(t):  # exact values are "p/q" text, float ones JSON numbers
             if t is None:
                 return None
-            return Fraction(t) if exact else float(t)
+            return Fraction(t) if isinstance(t, str) else float(t)
 
         imp = d["improving"]
         net = None
         if imp is not None:
-            if exact:
+            if all(isinstance(t, str) for k in "wbv" for t in imp[k]):
                 net = Network(*(imp[k] for k in "wbv"))
             else:
                 net = Network(*(np.asarray(imp[k], dtype=np.float64) for k in "wbv"))
         return cls(
-            is_global=bool(d["is_global"]),
+            is_global=None if d["is_global"] is None else bool(d["is_global"]),
             proof=str(d["proof"]),
             exact=exact,
             lambdas=tuple(num(t) for t in d["lambdas"]),
@@ -192,6 +217,9 @@ class GlobalCertificate:
             P_star=float(d["P_star"]),
             P_star_exact=d["P_star_exact"],
             gap=float(d["gap"]),
+            min_margin=Fraction(d["min_margin"]),
+            normalized=bool(d["normalized"]),
+            reason=str(d["reason"]),
         )
 
 
@@ -199,8 +227,9 @@ class GlobalCertificate:
 
 
 def _margins_exact(net: Network, data: Dataset) -> list[Fraction]:
-    vals = net.to_exact().exact_values(data.x_exact)
-    return [int(yi) * t for yi, t in zip(data.y.tolist(), vals)]
+    from .exact import exact_margins
+
+    return list(exact_margins(net.to_exact(), data))
 
 
 def _kkt_holds_exact(net: Network, data: Dataset, lam: list[Fraction]) -> bool:
@@ -446,8 +475,7 @@ def _rational_network(neurons: list, data: Dataset, limit: int):
     """Round float blocks ``(a, s)`` to an exact network with margins ``>= 1``; value exact.
 
     Block ``a`` becomes ``(w, b) = d / rho``, ``v = s rho`` with ``d ~ a`` and ``rho ~ sqrt(||a||)``
-    rational (denominators up to ``limit``); then a rational ``alpha >= 1 / sqrt(m)`` rescales
-    the network to margins ``alpha^2 m >= 1``. Everything after the rounding is exact.
+    rational (denominators up to ``limit``); then :func:`_exactly_feasible` rescales it.
     """
     w, b, v = [], [], []
     top = max((float(np.linalg.norm(a)) for a, _ in neurons), default=0.0)
@@ -465,20 +493,37 @@ def _rational_network(neurons: list, data: Dataset, limit: int):
         v.append(int(s) * rho)
     if not w:
         return None
-    net = Network(w, b, v)
-    m = min(_margins_exact(net, data))
+    return _exactly_feasible(Network(w, b, v), data, limit)
+
+
+def _exactly_feasible(net: Network, data: Dataset, limit: int | None):
+    """``(alpha theta, 1/2 ||alpha theta||^2)`` exactly, ``alpha`` rational with ``alpha^2 m >= 1``.
+
+    ``m`` is the exact minimum margin of ``net`` (floats are their dyadic values), so every
+    margin of the result is ``>= 1`` in exact arithmetic. ``alpha`` is a simple rational
+    (denominator ``limit``) or, with ``limit=None``, a dyadic one within ``2^-40`` relative of
+    ``1 / sqrt(m)``. ``None`` if ``net`` misclassifies a point.
+    """
+    from .exact import exact_margins
+
+    m = min(exact_margins(net.to_exact(), data))
     if m <= 0:
         return None
-    alpha = Fraction(1.0 / math.sqrt(float(m))).limit_denominator(limit)
+    a = 1.0 / sqrt_float(m)
+    if limit is None:
+        alpha = Fraction(a)
+        step = alpha / 2**40
+    else:
+        alpha = Fraction(a).limit_denominator(limit)
+        step = Fraction(1, limit)
     while alpha * alpha * m < 1:
-        alpha += Fraction(1, limit)
-    net = net.scaled(alpha)
-    return net, net.sq_norm_exact() / 2
+        alpha += step
+    scaled = net.to_exact().scaled(alpha)
+    return scaled, scaled.sq_norm_exact() / 2
 
 
 def _float_network(neurons: list, data: Dataset):
-    from .optimum import optimality_value
-
+    """A float network from blocks ``(a, s)``, then made exactly feasible (exact rescaling)."""
     keep = [(a, s) for a, s in neurons if np.linalg.norm(a) > 1e-10]
     if not keep:
         return None
@@ -488,13 +533,12 @@ def _float_network(neurons: list, data: Dataset):
         np.array([a[1] for a, _ in keep]) / r,
         np.array([s for _, s in keep]) * r,
     )
-    val = optimality_value(net, data)
-    m = float(np.min(data.y * net(data.x_float)))
-    return net.scaled(1.0 / math.sqrt(m)), val
+    return _exactly_feasible(net, data, None)
 
 
 def _improve(net: Network, data: Dataset, direction, sign: int, exact: bool, value, opt):
-    """Build a feasible network with a smaller norm; return (network, value) or (None, None)."""
+    """A network with every margin ``>= 1`` and ``1/2 ||theta'||^2 < value``, both checked in
+    exact rationals (``value`` is a Fraction); ``(network, value)`` or ``(None, None)``."""
     zs, inverse = np.unique(data.x_float, return_inverse=True)
     labels = np.zeros(zs.size)
     labels[inverse] = data.y
@@ -522,7 +566,7 @@ def _improve(net: Network, data: Dataset, direction, sign: int, exact: bool, val
                 continue
         if not exact:
             built = _float_network(neurons, data)
-            if built is not None and built[1] < value:
+            if built is not None and built[1] < value:  # exact comparison of rationals
                 return built
             continue
         for limit in (100, 10**4, 10**6, 10**9):  # the simplest rationals that still improve
@@ -540,17 +584,32 @@ def certify_global(
 ) -> GlobalCertificate:
     """Decide whether ``net`` is a global optimum of the max-margin problem for every width.
 
-    theta is normalised to margin 1 (value ``1/2 ||theta||^2 / min_i y_i N(x_i)``). Its KKT
-    multipliers come from :func:`pwl_kkt.verify_kkt_exact` (exact network and data: exact
-    rational lambdas) or :func:`pwl_kkt.certify_kkt` (float). Then, by weak duality (module
-    docstring),
+    theta is normalised to margin 1: the verdict is about ``theta / sqrt(m)``,
+    ``m = min_i y_i N(x_i)`` (exact), i.e. about the direction of theta, unless ``m = 1``
+    (``normalized`` is then False). Its value is ``1/2 ||theta||^2 / m``. Its KKT multipliers
+    come from :func:`pwl_kkt.verify_kkt_exact` (exact network and data: exact rational
+    lambdas) or :func:`pwl_kkt.certify_kkt` (float). Then, by weak duality (module docstring),
 
     * ``max |G_lambda| <= 1`` (decided exactly by :func:`~pwl_kkt.duality.max_abs_dual`)
       proves global optimality with ``P* = sum lambda`` (proof ``"weak-duality"``);
     * otherwise, if ``search``, the multiplier polytope is searched for a lambda with
       ``max |G| <= 1`` (a convex program; a candidate is re-checked exactly);
-    * otherwise a direction ``u`` with ``|G(u)| > 1`` and an explicit feasible network of
-      smaller norm, checked exactly, refute global optimality (``"improving-network"``).
+    * otherwise an explicit network of strictly smaller norm refutes global optimality
+      (``"improving-network"``). Its feasibility (every margin ``>= 1``) and its norm are
+      checked in exact rationals on both paths: a float candidate is taken as the dyadic
+      rationals it stores and scaled up by an exact rational factor ``alpha`` with
+      ``alpha^2 m' >= 1`` (``m'`` its exact minimum margin).
+
+    A verdict is never a guess. ``is_global`` is ``True`` (proved exactly, or, on the float
+    path, certified at tolerance: KKT at ``certify_kkt``'s default tolerance and
+    ``max |G| <= 1 + tol``; proof ``"numeric"``), ``False`` only with a checkable witness (an
+    exactly verified improving network, or on the exact path the Farkas vector of
+    ``verify_kkt_exact`` proving that theta is not even a KKT point, proof ``"not-kkt"``) and
+    ``None`` when neither holds (proof ``"inconclusive"``; ``reason`` gives the numbers, e.g.
+    a KKT residual above tolerance, which refutes nothing).
+
+    Float networks are first scaled by a power of two (exact) so that weights of 1e300 or
+    1e-200 neither overflow nor underflow; the problem is invariant under ``theta -> c theta``.
 
     Parameters
     ----------
@@ -585,26 +644,33 @@ def certify_global(
     >>> c = certify_global(Network([3], [4], [5]), ["3/4"], [1])
     >>> c.is_global, c.proof, c.max_abs, c.P_star_exact
     (True, 'weak-duality', 1, '4/5')
+    >>> c.normalized, c.min_margin, c.scale  # the verdict is about theta / (5 sqrt(5) / 2)
+    (True, Fraction(125, 4), 5*sqrt(5)/2)
     """
-    from .optimum import global_max_margin, optimality_value
+    from .exact import exact_margins
+    from .kkt import margins
+    from .optimum import global_max_margin
 
     data = as_dataset(x, y).require_separable()
     exact = net.is_exact and data.is_exact
     if exact:
-        margins = _margins_exact(net, data)
-        m = min(margins)
+        all_margins = exact_margins(net, data)
+        m = min(all_margins)
         if m <= 0:
-            i = margins.index(m)
+            i = all_margins.index(m)
             raise MisclassifiedError(
                 f"point {i} (x = {data.x_exact[i]}) has y N(x) = {m} <= 0: nothing to certify"
             )
-        value: Fraction | float = net.to_exact().sq_norm_exact() / (2 * m)
+        work = net
     else:
-        value = optimality_value(net, data)
-        if not math.isfinite(value):
-            raise MisclassifiedError("some point has y N(x) <= 0: nothing to certify")
+        margins(net, data)  # raises MisclassifiedError, deciding near-zero margins exactly
+        m = min(exact_margins(net, data))
+        work = unit_scaled(net)  # 2^-e theta: same verdict, no overflow or underflow
+    value_exact = net.to_exact().sq_norm_exact() / (2 * m)
+    value: Fraction | float = value_exact if exact else fraction_to_float(value_exact)
+    head = {"value": value, "min_margin": m, "normalized": m != 1, "exact": exact}
 
-    lam = _multipliers(net, data, exact)
+    lam, kkt_note = _multipliers(work, data, exact)
     dm: DualMaximum | None = None
     if lam is not None:
         dm = max_abs_dual(
@@ -614,32 +680,57 @@ def certify_global(
             exact=exact,
         )
         if _certified(dm, exact, tol):
-            return _certificate_ok(lam, dm, value, exact)
+            return _certificate_ok(lam, dm, head, kkt_note, tol)
         if search:
-            found = _search(net, data, exact, tol)
+            found = _search(work, data, exact, tol)
             if found is not None:
                 lam2, dm2 = found
-                return _certificate_ok(lam2, dm2, value, exact)
+                return _certificate_ok(lam2, dm2, head, kkt_note, tol)
     opt = global_max_margin(data, exact=exact and data.n <= 50)
     direction = None if dm is None else dm.direction
     sign = 1 if dm is None else dm.sign
-    improving, imp_value = _improve(net, data, direction, sign, exact, value, opt)
-    proof = "not-kkt" if lam is None else ("improving-network" if exact else "numeric")
+    improving, imp_value = _improve(work, data, direction, sign, exact, value_exact, opt)
+    dual_note = "" if dm is None else f"max |G_lambda| = {_g_text(dm)} > 1; "
+    witness = ""
+    if improving is not None:
+        witness = (
+            f"a width-{improving.width} network with every margin >= 1 has 1/2 ||theta'||^2 = "
+            f"{float(imp_value):.10g} < {float(value_exact):.10g} (by "
+            f"{float(value_exact - imp_value):.3g}; both checked in exact rationals)"
+        )
+    is_global: bool | None = False
+    if exact and lam is None:
+        proof = "not-kkt"
+        also = f"; also {witness}" if witness else ""
+        reason = f"refuted: {kkt_note} (proof: verify_kkt_exact){also}"
+    elif improving is not None:
+        proof = "improving-network"
+        reason = f"{dual_note}refuted: {witness}"
+    else:
+        is_global, proof = None, "inconclusive"
+        reason = (
+            f"inconclusive: {kkt_note}; {dual_note}no improving network was found "
+            f"(cone program P* = {opt.P_star:.10g}, gap {float(value_exact) - opt.P_star:.3g})"
+        )
     return GlobalCertificate(
-        is_global=False,
+        is_global=is_global,
         proof=proof,
-        exact=exact,
         lambdas=tuple(lam) if lam is not None else (),
         max_sq=None if dm is None else dm.max_sq,
         max_abs_float=math.nan if dm is None else dm.max_abs_float,
         direction=direction,
-        value=value,
         improving=improving,
         improving_value=imp_value,
         P_star=opt.P_star,
         P_star_exact=opt.P_star_exact,
-        gap=float(value) - opt.P_star,
+        gap=float(value_exact) - opt.P_star,
+        reason=reason,
+        **head,
     )
+
+
+def _g_text(dm: DualMaximum) -> str:
+    return str(dm.max_abs) if dm.max_sq is not None else f"{dm.max_abs_float:.10g}"
 
 
 def _certified(dm: DualMaximum, exact: bool, tol: float) -> bool:
@@ -648,40 +739,58 @@ def _certified(dm: DualMaximum, exact: bool, tol: float) -> bool:
     return dm.max_abs_float <= 1 + tol
 
 
-def _certificate_ok(lam, dm: DualMaximum, value, exact: bool) -> GlobalCertificate:
+def _certificate_ok(lam, dm: DualMaximum, head: dict, kkt_note: str, tol: float):
+    exact = head["exact"]
     total = sum(lam, Fraction(0)) if exact else float(sum(lam))
+    if exact:
+        reason = (
+            f"proved: {kkt_note}; max |G_lambda| = {_g_text(dm)} <= 1, so by weak duality "
+            f"P* = sum lambda = {fraction_text(total)} = 1/2 ||theta_n||^2"
+        )
+    else:
+        reason = (
+            f"certified at tolerance: {kkt_note}; max |G_lambda| = {_g_text(dm)} "
+            f"<= 1 + {tol:g}"
+        )
     return GlobalCertificate(
         is_global=True,
         proof="weak-duality" if exact else "numeric",
-        exact=exact,
         lambdas=tuple(lam),
         max_sq=dm.max_sq,
         max_abs_float=dm.max_abs_float,
         direction=None,
-        value=value,
         improving=None,
         improving_value=None,
         P_star=float(total),
         P_star_exact=fraction_text(total) if exact else None,
-        gap=float(value) - float(total),
+        gap=float(head["value"]) - float(total),
+        reason=reason,
+        **head,
     )
 
 
-def _multipliers(net: Network, data: Dataset, exact: bool):
-    """KKT multipliers from the issue-3 modules (exact or float); None if not a KKT point."""
+def _multipliers(net: Network, data: Dataset, exact: bool) -> tuple[list | None, str]:
+    """KKT multipliers (exact or float) or None, and a note saying what was found."""
     if exact:
         from .exact import verify_kkt_exact
 
         r = verify_kkt_exact(net, data)
-        return list(r.lambdas) if r.is_kkt and r.lambdas is not None else None
+        if r.is_kkt and r.lambdas is not None:
+            return list(r.lambdas), "KKT (exact multipliers)"
+        return None, f"not a KKT point ({r.reason})"
     from .kkt import certify_kkt
 
     c = certify_kkt(net, data)
-    return list(c.lambdas) if c.is_kkt else None
+    if c.is_kkt:
+        return list(c.lambdas), f"KKT at tolerance (eps = {c.eps:.3g} <= {c.kkt_tol:g})"
+    return None, (
+        f"KKT residual eps = {c.eps:.3g} above the tolerance {c.kkt_tol:g} "
+        "(a missed tolerance, not a proof of non-KKT-ness)"
+    )
 
 
 def _search(net: Network, data: Dataset, exact: bool, tol: float):
-    res = _min_max_dual_over_multipliers(net, data)
+    res = _min_max_dual_over_multipliers(unit_scaled(net), data)
     if res is None:
         return None
     lam_f, t = res
