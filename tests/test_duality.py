@@ -171,18 +171,68 @@ def test_certificates_on_kkt_points_are_exact(instance):
         assert _kkt_holds_exact(net, ds, list(cert.lambdas))
         assert cert.value == sum(cert.lambdas)
         assert max_abs_dual(list(cert.lambdas), ds).max_sq == cert.max_sq
-    else:
-        assert cert.max_sq > 1
-        assert cert.improving is not None and cert.improving.is_exact
-        assert min(_exact_margins(cert.improving, ds.x, ds.y)) >= 1
-        assert cert.improving.sq_norm_exact() / 2 == cert.improving_value < cert.value
+    elif cert.is_global is False:
+        assert cert.proof == "improving-network" and cert.max_sq > 1
+        _assert_witness(cert, ds.x, ds.y)
+    else:  # inconclusive: these multipliers fail, but no witness was found
+        assert cert.proof == "inconclusive" and cert.max_sq > 1 and cert.improving is None
+
+
+def _assert_witness(cert: GlobalCertificate, xs, ys) -> None:
+    """A refutation carries a network that is feasible and strictly better, checked exactly."""
+    better = cert.improving
+    assert better is not None and better.is_exact
+    assert min(_exact_margins(better, xs, ys)) >= 1
+    assert better.sq_norm_exact() / 2 == cert.improving_value < Fraction(cert.value)
 
 
 def test_float_path_matches_the_exact_decision():
-    cert = certify_global(EXAMPLE1_NET.to_float(), np.array([4.0, -4.0]), EXAMPLE1_Y)
-    assert not cert.is_global and not cert.exact
+    x = np.array([4.0, -4.0])
+    cert = certify_global(EXAMPLE1_NET.to_float(), x, EXAMPLE1_Y)
+    assert cert.is_global is False and cert.proof == "improving-network" and not cert.exact
     assert math.isclose(cert.max_abs_float, math.sqrt(17) / 2, rel_tol=1e-6)  # solver tolerance
-    assert cert.improving_value < cert.value
+    # the float candidate is scaled up by an exact rational: every margin >= 1 exactly
+    _assert_witness(cert, x.tolist(), EXAMPLE1_Y)
+    again = GlobalCertificate.from_dict(json.loads(json.dumps(cert.to_dict(), allow_nan=False)))
+    assert again == cert
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_optima_of_global_max_margin_are_never_refuted_without_a_witness(seed):
+    """The numeric KKT certificate of a cone-program optimum misses 1e-6 (solver accuracy);
+    that is "inconclusive", never "not global" unless an exact improving network exists."""
+    from pwl_kkt import global_max_margin
+
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=8)
+    y = np.where(rng.uniform(size=8) < 0.5, 1, -1)
+    cert = certify_global(global_max_margin(x, y).network, x, y)
+    assert cert.proof in ("numeric", "improving-network", "inconclusive")
+    if cert.is_global is False:
+        _assert_witness(cert, x.tolist(), y.tolist())
+    elif cert.is_global is None:
+        assert cert.proof == "inconclusive" and cert.improving is None
+        assert "eps =" in cert.reason or "max |G_lambda|" in cert.reason
+
+
+@pytest.mark.parametrize("c", [1e-200, 1e300])
+def test_float_weights_far_outside_the_float_range(c):
+    # theta(0) of Example 1 times c: margins c^2 (1e-400 or 1e600) are beyond float64
+    net = Network(np.array([0.0, 0.0]), np.array([c, 0.0]), np.array([c, 0.0]))
+    cert = certify_global(net, np.array([4.0, -4.0]), EXAMPLE1_Y)
+    assert cert.is_global is False and cert.proof == "improving-network"
+    assert cert.value == 1.0 and cert.min_margin == Fraction(c) ** 2 and cert.normalized
+    _assert_witness(cert, [4, -4], EXAMPLE1_Y)
+
+
+def test_verdict_names_theta_or_its_direction():
+    at_one = certify_global(EXAMPLE1_NET, EXAMPLE1_X, EXAMPLE1_Y)
+    assert at_one.min_margin == 1 and not at_one.normalized and at_one.scale == 1
+    scaled = certify_global(EXAMPLE1_NET.scaled("2/7"), EXAMPLE1_X, EXAMPLE1_Y)
+    assert scaled.normalized and scaled.min_margin == Fraction(4, 49)
+    assert str(scaled.scale) == "2/7" and scaled.value == 1  # about theta / (2/7)
+    d = scaled.to_dict()
+    assert d["normalized"] is True and d["scale"] == "2/7" and d["min_margin"] == "4/49"
 
 
 def test_non_kkt_network_is_not_global():
