@@ -10,8 +10,9 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 
-from ._rational import to_fraction
+from ._rational import fraction_text, to_fraction
 from .errors import PwlKktError
 
 __all__ = ["main"]
@@ -119,9 +120,38 @@ def _add_certify(sub: argparse._SubParsersAction) -> None:
         "--zero-tol",
         type=float,
         default=ZERO_TOL,
-        help="zero pre-activation: |w x + b| <= T (|w x| + |b|) (default %(default)s)",
+        help="kink on a data point: within T * (max x - min x) of it (default %(default)s)",
     )
     p.set_defaults(func=_cmd_certify)
+
+
+def _show_rational(q: Fraction) -> str:
+    """Exact ``p/q`` text when short, else a 10-digit scientific form marked ``~``."""
+    text = fraction_text(q)
+    if len(text) <= 40:
+        return text
+    digits = len(str(abs(q.numerator))) - len(str(q.denominator))
+    return f"~{float(q / Fraction(10) ** digits):.10g}e{digits:+d}"
+
+
+def _about(m: Fraction) -> str:
+    """The line saying what a verdict is about: theta itself, or its direction."""
+    import sympy
+
+    from ._scale import sqrt_float
+
+    if m == 1:
+        return "about: theta itself (min margin exactly 1)"
+    root = sympy.sqrt(sympy.Rational(m.numerator, m.denominator))
+    if root.is_Rational:
+        scale = _show_rational(Fraction(int(root.p), int(root.q)))
+    else:
+        scale = f"~{sqrt_float(m):.10g}, irrational"
+    side = "m < 1, so theta itself is infeasible for Problem (4)" if m < 1 else "m > 1"
+    return (
+        f"about: the direction of theta, theta / sqrt(m) with m = {_show_rational(m)} "
+        f"(sqrt(m) = {scale}); theta itself has min margin {side}"
+    )
 
 
 def _cmd_certify(args: argparse.Namespace) -> int:
@@ -139,7 +169,8 @@ def _cmd_certify(args: argparse.Namespace) -> int:
             _print_json(d)
             return 0
         print(f"KKT: {'yes' if res.is_kkt else 'no'} (exact; proof: {res.proof}, {res.method})")
-        print(f"min margin: {d['min_margin']}; support: {d['support']}")
+        print(_about(res.min_margin))
+        print(f"min margin: {_show_rational(res.min_margin)}; support: {d['support']}")
         if res.lambdas is not None:
             print("lambdas: " + ", ".join(d["lambdas"]))
         print(res.reason)
@@ -155,7 +186,9 @@ def _cmd_certify(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(d)
         return 0
-    print(f"KKT: {'yes' if cert.is_kkt else 'no'} at tolerance {cert.kkt_tol:g}")
+    verdict = "yes" if cert.is_kkt else "no (a missed tolerance, not a proof)"
+    print(f"KKT: {verdict} at tolerance {cert.kkt_tol:g}")
+    print(_about(cert.min_margin))
     print(f"eps = {cert.eps:.3e}, delta = {cert.delta:.3e}, support: {list(cert.support)}")
     if cert.is_kkt:
         print("lambdas: " + ", ".join(f"{cert.lambdas[i]:.6g}" for i in cert.support))
@@ -231,14 +264,17 @@ def _cmd_global(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(d)
         return 0
-    verdict = "GLOBAL OPTIMUM (every width)" if cert.is_global else "NOT a global optimum"
+    verdict = {
+        True: "GLOBAL OPTIMUM (every width)",
+        False: "NOT a global optimum",
+        None: "INCONCLUSIVE",
+    }[cert.is_global]
     print(f"{verdict}; proof: {cert.proof} ({'exact' if cert.exact else 'float'})")
+    print(_about(cert.min_margin))
     if d["max_abs"] is not None:
         print(f"max |G_lambda| = {d['max_abs']} ({cert.max_abs_float:.10g})")
     elif d["max_abs_float"] is not None:
         print(f"max |G_lambda| = {cert.max_abs_float:.10g}")
-    else:
-        print("no KKT multipliers: theta is not a KKT point")
     if d["direction"] is not None:
         print(f"violating direction u = (w, b) ~ ({', '.join(map(str, d['direction']))})")
     print(f"1/2 ||theta||^2 (margin 1) = {d['value']}")
@@ -249,6 +285,7 @@ def _cmd_global(args: argparse.Namespace) -> int:
         )
     p_exact = f" = {cert.P_star_exact}" if cert.P_star_exact else ""
     print(f"P* = {cert.P_star:.10g}{p_exact}; gap = {cert.gap:.3g}")
+    print(cert.reason)
     return 0
 
 

@@ -434,8 +434,10 @@ def network_margin(net: Network, x: object, y: object = None) -> float:
     >>> network_margin(Network([0], [1], [1]), [4, -4], [1, 1])
     0.5
     """
+    from ._scale import unit_scaled
+
     data = as_dataset(x, y)
-    f = net.to_float()
+    f = unit_scaled(net)  # gamma is scale-invariant; 2^-e theta neither overflows nor underflows
     sq = float(f.sq_norm)
     if sq == 0:
         return 0.0
