@@ -51,7 +51,14 @@ class Tolerance:
        located at the ``|jump|``-weighted mean of its members; its jump is the
        sum of theirs.
     2. A cluster whose total jump satisfies ``|c| <= jump * max |c'|`` (relative
-       to the largest cluster jump) is dropped.
+       to the largest cluster jump) is dropped: moved to ``-infinity`` when it lies
+       left of 0 (its affine part ``c (x - t)`` is kept) and to ``+infinity``
+       otherwise, so the described function equals N at ``x = 0`` and differs from it
+       by at most ``|c| |x - t|`` between 0 and ``t``.
+
+    Kinks whose location ``-b_j / w_j`` is beyond the float range keep it as an
+    exact Fraction (every other value is a float); slopes and intercepts are
+    computed from ``c t = -v_j b_j sign(w_j)``, so they stay finite.
 
     The result describes a nearby piecewise-linear function, not N itself.
 
@@ -294,36 +301,85 @@ def _tolerance_regions(
     net: Network, interval: tuple[Fraction, Fraction] | None, tol: Tolerance
 ) -> LinearRegions:
     w, b, v = net.arrays()
-    left_slope = float(np.dot(v[w < 0], w[w < 0]))
-    left_intercept = float(np.dot(v[w < 0], b[w < 0]) + np.dot(v[w == 0], np.maximum(b[w == 0], 0)))
     keep = (w != 0) & (v != 0)
+    wk, bk, vk = w[keep], b[keep], v[keep]
     with np.errstate(over="ignore", under="ignore"):
-        t = -b[keep] / w[keep]
-    c = v[keep] * np.abs(w[keep])
-    order = np.argsort(t, kind="stable")
-    t, c = t[order], c[order]
-    locations, jumps = _clusters(t, c, tol)
-    slopes = left_slope + np.concatenate([[0.0], np.cumsum(jumps)])
-    intercepts = left_intercept - np.concatenate([[0.0], np.cumsum(jumps * locations)])
+        t = -bk / wk
+    c = vk * np.abs(wk)
+    fin = np.isfinite(t)
+    order = np.argsort(t[fin], kind="stable")
+    loc_f, jump_f = _clusters(t[fin][order], c[fin][order], tol)
+    # Kinks beyond the float range (|b_j / w_j| > 1.8e308) keep their exact location and
+    # stay single: nothing within a relative distance of them is a float. Their moment
+    # jump * location is -v_j b_j sign(w_j), a finite number.
+    far = [
+        (-_q(bj) / _q(wj), float(cj), -_q(vj) * _q(bj) * (1 if wj > 0 else -1))
+        for wj, bj, vj, cj in zip(wk[~fin], bk[~fin], vk[~fin], c[~fin])
+    ]
+    neg = sorted(f for f in far if f[0] < 0)
+    pos = sorted(f for f in far if f[0] > 0)
+    locations: list[Number] = [f[0] for f in neg] + loc_f.tolist() + [f[0] for f in pos]
+    jumps = np.concatenate([[f[1] for f in neg], jump_f, [f[1] for f in pos]])
+    moments = (
+        [f[2] for f in neg]
+        + [_q(j) * _q(q) for j, q in zip(jump_f, loc_f)]
+        + [f[2] for f in pos]
+    )
+    big = np.abs(jumps) > tol.jump * np.max(np.abs(jumps)) if jumps.size else jumps > 0
+    # Exact running sums (the floats are dyadic rationals), rounded once: no overflow to inf
+    # and no cancellation between a 1e300 moment and the rest. A dropped cluster left of 0
+    # moves to -infinity (its affine part stays), one right of 0 to +infinity: the described
+    # function equals N at 0 whatever the kink's distance.
+    neg_w, flat_on = w < 0, (w == 0) & (b > 0)
+    slope = _exact_dot(v[neg_w], w[neg_w])
+    icept = _exact_dot(v[neg_w], b[neg_w]) + _exact_dot(v[flat_on], b[flat_on])
+    for q, jq, mq, kept in zip(locations, jumps.tolist(), moments, big.tolist()):
+        if not kept and q < 0:
+            slope += _q(jq)
+            icept -= mq
+    slopes, intercepts = [slope], [icept]
+    for jq, mq, kept in zip(jumps.tolist(), moments, big.tolist()):
+        if kept:
+            slopes.append(slopes[-1] + _q(jq))
+            intercepts.append(intercepts[-1] - mq)
+    locations = [q for q, kept in zip(locations, big.tolist()) if kept]
     if interval is None:
         inner = locations
-        cuts: list[float | None] = [None, *inner.tolist(), None]
+        cuts: list[Number | None] = [None, *inner, None]
         first = 0
     else:
-        lo, hi = (fraction_to_float(q) for q in interval)
-        mask = (locations > lo) & (locations < hi)
-        inner = locations[mask]
-        cuts = [lo, *inner.tolist(), hi]
-        first = int(np.searchsorted(locations, lo, side="right"))
+        lo, hi = interval  # exact comparisons: a float and a Fraction compare exactly
+        inner = [q for q in locations if lo < q < hi]
+        cuts = [_float_if_finite(lo), *inner, _float_if_finite(hi)]
+        first = sum(1 for q in locations if q <= lo)
     regions = tuple(
-        Region(cuts[i], cuts[i + 1], float(slopes[first + i]), float(intercepts[first + i]))
+        Region(
+            cuts[i],
+            cuts[i + 1],
+            fraction_to_float(slopes[first + i]),
+            fraction_to_float(intercepts[first + i]),
+        )
         for i in range(len(cuts) - 1)
     )
-    return LinearRegions(tuple(inner.tolist()), regions, interval, exact=False, tolerance=tol)
+    return LinearRegions(tuple(inner), regions, interval, exact=False, tolerance=tol)
+
+
+def _q(x: float) -> Fraction:
+    return Fraction(float(x))
+
+
+def _exact_dot(a: np.ndarray, d: np.ndarray) -> Fraction:
+    return sum((_q(s) * _q(t) for s, t in zip(a.tolist(), d.tolist())), Fraction(0))
+
+
+def _float_if_finite(q: Fraction) -> Number:
+    """``q`` as a float, or exactly when it is beyond the float range."""
+    f = fraction_to_float(q)
+    return f if np.isfinite(f) else q
 
 
 def _clusters(t: np.ndarray, c: np.ndarray, tol: Tolerance) -> tuple[np.ndarray, np.ndarray]:
-    """Chain sorted kinks closer than the relative distance; drop clusters with tiny jumps."""
+    """Chain sorted finite kinks closer than the relative distance (jumps summed)."""
     if t.size == 0:
         return t, c
     gaps = np.diff(t)
@@ -335,8 +391,7 @@ def _clusters(t: np.ndarray, c: np.ndarray, tol: Tolerance) -> tuple[np.ndarray,
     with np.errstate(invalid="ignore", over="ignore"):
         locations = np.add.reduceat(weights * t, starts) / wsum
     locations = np.where(np.isfinite(locations), locations, t[starts]) + 0.0  # no -0.0
-    big = np.abs(jumps) > tol.jump * np.max(np.abs(jumps))
-    return locations[big], jumps[big]
+    return locations, jumps
 
 
 # --- public entry points -----------------------------------------------------------------------

@@ -240,3 +240,28 @@ def test_float_filter_on_planted_near_ties(neurons):
         v += [vj, s * vj / c]
     net = Network(np.array(w), np.array(b), np.array(v))
     assert count_regions(net) == count_regions(net.to_exact())
+
+
+# --- tolerance mode with kinks beyond the float range (issue 15) ---------------------------------
+
+
+def _value_at_zero(regions) -> float:
+    return next(r.intercept for r in regions if (r.lo is None or r.lo <= 0) and
+                (r.hi is None or 0 <= r.hi))
+
+
+@given(dyadic_float_networks(max_width=6), st.sampled_from([1e-300, -1e-300]),
+       st.sampled_from([1e300, -1e300]), st.sampled_from([0.0, 1e-6]))
+def test_tolerance_mode_never_reports_inf_and_keeps_n_at_zero(net, w_far, b_far, tol):
+    """A neuron relu(w x + b) with |b / w| = 1e600 has its kink beyond the float range: slopes
+    and intercepts stay finite, the kink keeps its exact location (tol = 0) and the described
+    function equals N at x = 0 (dropped kinks move to infinity with their affine part)."""
+    w, b, v = net.arrays()
+    far = Network(np.r_[w, w_far], np.r_[b, b_far], np.r_[v, 1.0])
+    res = linear_regions(far, tol=tol)
+    assert all(np.isfinite(r.slope) and np.isfinite(r.intercept) for r in res.regions)
+    assert all(not isinstance(q, float) or np.isfinite(q) for q in res.breakpoints)
+    n0 = float(far.exact_value(0))  # slopes and intercepts are exact sums rounded once
+    assert _value_at_zero(res.regions) == pytest.approx(n0, rel=1e-12, abs=1e-300)
+    if tol == 0:
+        assert -Fraction(b_far) / Fraction(w_far) in res.breakpoints
