@@ -533,7 +533,11 @@ def certify_kkt(
         eps   = ||theta_n - sum_i lambda_i h_i|| / ||theta_n||
         delta = sum_i lambda_i (y_i N_{theta_n}(x_i) - 1)
 
-    are recomputed from the returned (clipped) multipliers.
+    are recomputed from the returned (clipped) multipliers. The verdict is about ``theta_n``,
+    the direction of theta (``normalized`` is True unless ``m = 1`` exactly). Float work is
+    done on ``2^-e theta`` (an exact power-of-two rescaling, largest parameter in
+    ``[1/2, 1)``), so weights of 1e160 or 1e-200 (margins beyond the float range) certify
+    like weights of 1; ``min_margin`` is exact.
 
     Parameters
     ----------
@@ -567,6 +571,12 @@ def certify_kkt(
     (True, [0.5, 0.5])
     >>> abs(cert.sq_norm - 2 * cert.sum_lambda) < 1e-6  # Euler: ||theta_n||^2 = 2 sum lambda
     True
+
+    Scaled by 2/7 (margin 4/49, infeasible), theta is not itself a KKT point; its direction is:
+
+    >>> small = certify_kkt(Network([0, 0], ["2/7", 0], ["2/7", 0]), [4, -4], [1, 1])
+    >>> small.is_kkt, small.normalized, small.min_margin
+    (True, True, Fraction(4, 49))
     """
     support_tol = _check_tol(support_tol, "support_tol")
     zero_tol = _check_tol(zero_tol, "zero_tol", 1.0)
