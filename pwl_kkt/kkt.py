@@ -353,12 +353,17 @@ def _structure(net: Network, ds: Dataset, support_tol: float, zero_tol: float) -
     sup = np.flatnonzero(qn <= 1.0 + support_tol)
     xf = ds.x_float
     spread = _spread(xf)
-    # The exact minimum margin of theta as given: exact values of the float-smallest points.
-    exact_net = net.to_exact()
-    min_margin = min(
-        int(ds.y[i]) * exact_net.exact_value(ds.x_exact[i])
-        for i in np.flatnonzero(qn <= 1.0 + _MIN_CANDIDATE).tolist()
-    )
+    # The exact minimum margin of theta as given: exact values of the float-smallest points
+    # (one exact piecewise-linear form, so many tied points cost O((n + k) log k)).
+    from .exact import exact_margins
+
+    near_min = np.flatnonzero(qn <= 1.0 + _MIN_CANDIDATE).tolist()
+    xe = ds.x_exact
+    if len(near_min) <= 8:  # O(k) each
+        min_margin = min(int(ds.y[i]) * net.exact_value(xe[i]) for i in near_min)
+    else:
+        tied = Dataset([xe[i] for i in near_min], ds.y[near_min].tolist(), exact=True)
+        min_margin = min(exact_margins(net.to_exact(), tied))
     sup = sup[np.argsort(xf[sup], kind="stable")]
     xs = xf[sup]
     ys = ds.y[sup].astype(np.float64)
