@@ -85,7 +85,9 @@ class KKTCertificate:
     Attributes
     ----------
     is_kkt : bool
-        ``eps <= kkt_tol``.
+        ``eps <= kkt_tol``: certified at tolerance. ``False`` means the tolerance was missed
+        (inconclusive), not that theta is no KKT point; :func:`pwl_kkt.verify_kkt_exact`
+        decides that with a proof.
     eps : float
         Relative stationarity residual ``||theta_n - sum_i lambda_i h_i|| / ||theta_n||``.
     delta : float
