@@ -62,6 +62,8 @@ def unit_scaled(net: Network) -> Network:
 def sqrt_float(q: Fraction) -> float:
     """``sqrt(q)`` rounded to a float, for rationals far outside the float range.
 
+    ``inf`` when ``sqrt(q)`` itself exceeds the float range (exact inputs beyond 1e308).
+
     Examples
     --------
     >>> sqrt_float(Fraction(10) ** 400)
@@ -70,4 +72,7 @@ def sqrt_float(q: Fraction) -> float:
     if q <= 0:
         return 0.0
     e = (q.numerator.bit_length() - q.denominator.bit_length()) // 2
-    return math.ldexp(math.sqrt(float(q / Fraction(4) ** e)), e)
+    try:
+        return math.ldexp(math.sqrt(float(q / Fraction(4) ** e)), e)
+    except OverflowError:
+        return math.inf

@@ -43,7 +43,7 @@ import numpy as np
 import sympy
 
 from ._rational import fraction_text, fraction_to_float
-from ._scale import sqrt_float, unit_scaled
+from ._scale import sqrt_float, unit_exponent, unit_scaled
 from .data import Dataset, as_dataset
 from .duality import DualMaximum, max_abs_dual
 from .errors import MisclassifiedError
@@ -542,7 +542,7 @@ def _improve(net: Network, data: Dataset, direction, sign: int, exact: bool, val
     zs, inverse = np.unique(data.x_float, return_inverse=True)
     labels = np.zeros(zs.size)
     labels[inverse] = data.y
-    wf, bf, vf = net.to_float().arrays()
+    wf, bf, vf = unit_scaled(net).arrays()  # patterns and signs only: scale-free
     blocks = []
     for wj, bj, vj in zip(wf, bf, vf):
         pat = _pattern_of(float(wj), float(bj), zs)
@@ -661,7 +661,7 @@ def certify_global(
             raise MisclassifiedError(
                 f"point {i} (x = {data.x_exact[i]}) has y N(x) = {m} <= 0: nothing to certify"
             )
-        work = net
+        work = net.scaled(Fraction(2) ** -unit_exponent(net))  # same multipliers, same verdict
     else:
         margins(net, data)  # raises MisclassifiedError, deciding near-zero margins exactly
         m = min(exact_margins(net, data))

@@ -103,7 +103,8 @@ class KKTCertificate:
         points whose float margin is within 1e-12 of the smallest; floats are their dyadic
         values). Exact, so weights of 1e300 (``m`` about 1e600) are no problem.
     scale : float
-        ``sqrt(m)`` rounded to float: ``theta_n = theta / scale``.
+        ``sqrt(m)`` rounded to float: ``theta_n = theta / scale`` (``inf``, and ``null`` in
+        JSON, only for exact parameters beyond the float range; ``min_margin`` stays exact).
     normalized : bool
         ``m != 1``: the certificate is about ``theta / sqrt(m)``, not about theta itself.
     normalized_margin : float
@@ -157,6 +158,7 @@ class KKTCertificate:
         """
         d = asdict(self)
         d["min_margin"] = fraction_text(self.min_margin)
+        d["scale"] = self.scale if math.isfinite(self.scale) else None
         d["lambdas"] = list(self.lambdas)
         d["support"] = list(self.support)
         d["mu"] = [list(t) for t in self.mu]
@@ -181,7 +183,7 @@ class KKTCertificate:
             support=tuple(int(t) for t in d["support"]),
             mu=tuple((int(i), int(j), float(m)) for i, j, m in d["mu"]),
             min_margin=Fraction(d["min_margin"]),
-            scale=float(d["scale"]),
+            scale=math.inf if d["scale"] is None else float(d["scale"]),
             normalized=bool(d["normalized"]),
             normalized_margin=float(d["normalized_margin"]),
             sq_norm=float(d["sq_norm"]),

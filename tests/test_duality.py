@@ -225,6 +225,14 @@ def test_float_weights_far_outside_the_float_range(c):
     _assert_witness(cert, [4, -4], EXAMPLE1_Y)
 
 
+def test_exact_weights_beyond_the_float_range():
+    net = EXAMPLE1_NET.scaled(10**400)  # exact; verified on an exact power-of-two rescaling
+    cert = certify_global(net, EXAMPLE1_X, EXAMPLE1_Y)
+    assert cert.is_global is False and cert.exact and cert.value == 1
+    assert cert.min_margin == 10**800 and cert.scale == 10**400
+    _assert_witness(cert, EXAMPLE1_X, EXAMPLE1_Y)
+
+
 def test_verdict_names_theta_or_its_direction():
     at_one = certify_global(EXAMPLE1_NET, EXAMPLE1_X, EXAMPLE1_Y)
     assert at_one.min_margin == 1 and not at_one.normalized and at_one.scale == 1

@@ -259,22 +259,27 @@ def test_kinks_a_hair_off_a_data_point_at_zero_are_kinks_on_it() -> None:
     assert not certify_kkt(net, [-2.0, 0.0, 2.0], [1, -1, 1], zero_tol=1e-17).is_kkt
 
 
-def _zero_pattern(x, w, t, shift: float = 0.0, scale: float = 1.0) -> list[list[bool]]:
+def _zero_pattern(
+    x, w, t, shift: float = 0.0, scale: float = 1.0, theta: float = 1.0
+) -> list[list[bool]]:
     xs = (np.asarray(x, dtype=float) + shift) * scale
     spread = _spread(xs)
     out = []
     for wj, tj in zip(w, t):
-        wj_s = wj / scale  # kink moves with the data: t -> (t + shift) * scale
+        wj_s = theta * wj / scale  # kink moves with the data: t -> (t + shift) * scale
         bj = -wj_s * (tj + shift) * scale
         out.append(_near_zero(wj_s * xs + bj, wj_s, bj, xs, ZERO_TOL_DYADIC, spread).tolist())
     return out
 
 
 @settings(max_examples=200)
-@given(kinks_near_data(), st.integers(-200, 200), st.integers(-6, 6))
-def test_zero_test_is_a_distance_invariant_under_shift_and_scale(inst, shift, log2_scale):
+@given(kinks_near_data(), st.integers(-200, 200), st.integers(-6, 6), st.integers(-60, 60))
+def test_zero_test_is_a_distance_invariant_under_shift_and_scale(
+    inst, shift, log2_scale, log2_theta
+):
     """(x_i, t_j) is a zero pair iff |x_i - t_j| <= zero_tol (max x - min x): the same pairs
-    after shifting data and kinks together (through 0 too) and after scaling them by 2^p."""
+    after shifting data and kinks together (through 0 too), after scaling them by 2^p, and
+    after scaling the parameters (w_j, b_j) by 2^q."""
     x, w, t, _ = inst
     spread = max(x) - min(x)
     expected = [
@@ -284,6 +289,7 @@ def test_zero_test_is_a_distance_invariant_under_shift_and_scale(inst, shift, lo
     assert _zero_pattern(x, w, t, shift=float(shift)) == expected
     assert _zero_pattern(x, w, t, scale=2.0**log2_scale) == expected
     assert _zero_pattern(x, w, t, shift=float(shift), scale=2.0**log2_scale) == expected
+    assert _zero_pattern(x, w, t, shift=float(shift), theta=2.0**log2_theta) == expected
 
 
 @pytest.mark.parametrize("c", [1e-200, 1e-100, 1e160, 1e300])
@@ -309,3 +315,11 @@ def test_normalized_says_whether_the_verdict_is_about_theta_or_its_direction() -
     assert small.is_kkt and small.normalized and small.min_margin == Fraction(4, 49)
     assert small.scale == pytest.approx(2 / 7, rel=1e-15)
     assert small.to_dict()["normalized"] is True and small.to_dict()["min_margin"] == "4/49"
+
+
+def test_exact_parameters_beyond_the_float_range() -> None:
+    net = Network([0, 0], [10**400, 0], [10**400, 0])  # theta(0) times 10^400, held exactly
+    cert = certify_kkt(net, [4, -4], [1, 1])
+    assert cert.is_kkt and cert.min_margin == 10**800 and cert.normalized
+    assert cert.scale == math.inf and cert.to_dict()["scale"] is None  # sqrt(m) is no float
+    assert KKTCertificate.from_json(cert.to_json()) == cert
