@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-from ._rational import fraction_text, to_fraction
+from ._rational import fraction_text, fraction_to_float, to_fraction
 from .errors import PwlKktError
 
 __all__ = ["main"]
@@ -126,10 +126,13 @@ def _add_certify(sub: argparse._SubParsersAction) -> None:
 
 
 def _show_rational(q: Fraction) -> str:
-    """Exact ``p/q`` text when short, else a 10-digit scientific form marked ``~``."""
+    """Exact ``p/q`` text when short, else the nearest float (or a 10-digit form) marked ``~``."""
     text = fraction_text(q)
     if len(text) <= 40:
         return text
+    f = fraction_to_float(q)
+    if 1e-300 < abs(f) < 1e300:
+        return f"~{f!r}"
     digits = len(str(abs(q.numerator))) - len(str(q.denominator))
     return f"~{float(q / Fraction(10) ** digits):.10g}e{digits:+d}"
 
@@ -146,7 +149,7 @@ def _about(m: Fraction) -> str:
     if root.is_Rational:
         scale = _show_rational(Fraction(int(root.p), int(root.q)))
     else:
-        scale = f"~{sqrt_float(m):.10g}, irrational"
+        scale = f"~{sqrt_float(m)!r}, irrational"
     side = "m < 1, so theta itself is infeasible for Problem (4)" if m < 1 else "m > 1"
     return (
         f"about: the direction of theta, theta / sqrt(m) with m = {_show_rational(m)} "
