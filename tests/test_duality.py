@@ -28,6 +28,7 @@ from tests.strategies import (
     kkt_instances,
     labelled_networks,
     nonneg_multipliers,
+    perturbed_kkt_instances,
 )
 
 EXAMPLE1_NET = Network([0, 0], [1, 0], [1, 0])  # theta(0) of seed 001, Example 1
@@ -213,6 +214,24 @@ def test_optima_of_global_max_margin_are_never_refuted_without_a_witness(seed):
     elif cert.is_global is None:
         assert cert.proof == "inconclusive" and cert.improving is None
         assert "eps =" in cert.reason or "max |G_lambda|" in cert.reason
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.one_of(kkt_instances(), perturbed_kkt_instances()))
+def test_float_verdicts_are_certified_refuted_with_a_witness_or_inconclusive(instance):
+    """On the float path a verdict "not global" always carries a network that is feasible and
+    strictly better in exact rationals; a missed tolerance alone gives "inconclusive"."""
+    net, ds = instance
+    xs = ds.x_float
+    cert = certify_global(net.to_float(), xs, ds.y)
+    assert not cert.exact
+    if cert.is_global is False:
+        assert cert.proof == "improving-network"
+        _assert_witness(cert, xs.tolist(), ds.y.tolist())
+    elif cert.is_global is None:
+        assert cert.proof == "inconclusive" and cert.improving is None
+    else:
+        assert cert.proof == "numeric" and cert.max_abs_float <= 1 + 1e-9
 
 
 @pytest.mark.parametrize("c", [1e-200, 1e300])
