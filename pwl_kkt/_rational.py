@@ -92,3 +92,23 @@ def fraction_to_float(q: Fraction) -> float:
         return float(q)
     except OverflowError:
         return math.inf if q > 0 else -math.inf
+
+
+def short_text(q: Fraction) -> str:
+    """Exact ``p/q`` text when short, else the nearest float (or a 10-digit form) marked ``~``.
+
+    >>> short_text(Fraction(4, 49)), short_text(Fraction(10**400 + 1, 3))
+    ('4/49', '~3.333333333e+399')
+    """
+    text = fraction_text(q)
+    if len(text) <= 40:
+        return text
+    f = fraction_to_float(q)
+    if 1e-300 < abs(f) < 1e300:
+        return f"~{f!r}"
+    digits = len(str(abs(q.numerator))) - len(str(q.denominator))
+    mantissa = float(q / Fraction(10) ** digits)
+    if abs(mantissa) < 1:  # the digit counts overestimate the exponent by at most one
+        digits -= 1
+        mantissa = float(q / Fraction(10) ** digits)
+    return f"~{mantissa:.10g}e{digits:+d}"

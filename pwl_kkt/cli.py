@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-from ._rational import fraction_text, fraction_to_float, to_fraction
+from ._rational import short_text, to_fraction
 from .errors import PwlKktError
 
 __all__ = ["main"]
@@ -125,18 +125,6 @@ def _add_certify(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_certify)
 
 
-def _show_rational(q: Fraction) -> str:
-    """Exact ``p/q`` text when short, else the nearest float (or a 10-digit form) marked ``~``."""
-    text = fraction_text(q)
-    if len(text) <= 40:
-        return text
-    f = fraction_to_float(q)
-    if 1e-300 < abs(f) < 1e300:
-        return f"~{f!r}"
-    digits = len(str(abs(q.numerator))) - len(str(q.denominator))
-    return f"~{float(q / Fraction(10) ** digits):.10g}e{digits:+d}"
-
-
 def _about(m: Fraction) -> str:
     """The line saying what a verdict is about: theta itself, or its direction."""
     import sympy
@@ -147,12 +135,12 @@ def _about(m: Fraction) -> str:
         return "about: theta itself (min margin exactly 1)"
     root = sympy.sqrt(sympy.Rational(m.numerator, m.denominator))
     if root.is_Rational:
-        scale = _show_rational(Fraction(int(root.p), int(root.q)))
+        scale = short_text(Fraction(int(root.p), int(root.q)))
     else:
         scale = f"~{sqrt_float(m)!r}, irrational"
     side = "m < 1, so theta itself is infeasible for Problem (4)" if m < 1 else "m > 1"
     return (
-        f"about: the direction of theta, theta / sqrt(m) with m = {_show_rational(m)} "
+        f"about: the direction of theta, theta / sqrt(m) with m = {short_text(m)} "
         f"(sqrt(m) = {scale}); theta itself has min margin {side}"
     )
 
@@ -173,7 +161,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
             return 0
         print(f"KKT: {'yes' if res.is_kkt else 'no'} (exact; proof: {res.proof}, {res.method})")
         print(_about(res.min_margin))
-        print(f"min margin: {_show_rational(res.min_margin)}; support: {d['support']}")
+        print(f"min margin: {short_text(res.min_margin)}; support: {d['support']}")
         if res.lambdas is not None:
             print("lambdas: " + ", ".join(d["lambdas"]))
         print(res.reason)

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from ._rational import fraction_text, fraction_to_float
+from ._rational import fraction_text, short_text
 from .data import Dataset, as_dataset
 from .errors import InvalidDataError, MisclassifiedError
 from .network import Network
@@ -249,7 +249,7 @@ class ExactKKTResult:
     (True, Fraction(4, 49), 2/7)
     >>> s.reason  # doctest: +NORMALIZE_WHITESPACE
     'theta / sqrt(m) with m = 4/49 (not theta itself) is a KKT point: exact multipliers
-     with sum 1 satisfy every equation'
+     with sum 1 satisfy every equation (||theta||^2 / m = 2 sum lambda)'
     >>> r.recheck()
     True
     >>> ExactKKTResult.from_json(r.to_json()) == r
@@ -406,15 +406,14 @@ def _subject_text(m: Fraction) -> str:
     """
     if m == 1:
         return "theta"
-    text = fraction_text(m)
-    shown = text if len(text) <= 40 else f"~{fraction_to_float(m):.6g}"
-    return f"theta / sqrt(m) with m = {shown} (not theta itself)"
+    return f"theta / sqrt(m) with m = {short_text(m)} (not theta itself)"
 
 
 def _kkt_reason(m: Fraction, total: Fraction) -> str:
+    euler = "||theta||^2" if m == 1 else "||theta||^2 / m"
     return (
         f"{_subject_text(m)} is a KKT point: exact multipliers with sum {fraction_text(total)} "
-        "satisfy every equation"
+        f"satisfy every equation ({euler} = 2 sum lambda)"
     )
 
 

@@ -348,7 +348,7 @@ def _check_tol(value: float, name: str, upper: float = math.inf) -> float:
 
 
 def _structure(net: Network, ds: Dataset, support_tol: float, zero_tol: float) -> _Structure:
-    scaled, e, q = _unit_margins(net, ds)  # theta / 2^e: no overflow, no underflow
+    scaled, _, q = _unit_margins(net, ds)  # theta / 2^e: no overflow, no underflow
     m_min = float(q.min())
     root = math.sqrt(m_min)
     w0, b0, v0 = scaled.arrays()
