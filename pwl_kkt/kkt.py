@@ -227,7 +227,7 @@ def margins(net: Network, x: object, y: object | None = None) -> np.ndarray:
     The margins are evaluated on ``2^-e theta`` (largest parameter in ``[1/2, 1)``, an exact
     rescaling, see :func:`pwl_kkt._scale.unit_scaled`) and multiplied back by ``4^e``, so
     weights of 1e300 or 1e-200 neither overflow nor underflow the decision; a margin beyond
-    the float range is returned as ``inf`` (or the smallest float). Margins whose float value
+    the float range is returned as ``inf`` (or the smallest positive float, 5e-324). Margins whose float value
     is within ``1e-9`` of the largest one's scale of zero are decided exactly (floats taken as
     their dyadic values), so an exactly-zero margin is always reported and a tiny positive one
     is never lost to rounding.
@@ -254,6 +254,8 @@ def margins(net: Network, x: object, y: object | None = None) -> np.ndarray:
     array([1., 2.])
     >>> margins(Network([1e300], [0], [1e300]), [1, 2], [1, 1])
     array([inf, inf])
+    >>> margins(Network([1e-200], [0], [1e-200]), [1, 2], [1, 1])
+    array([5.e-324, 5.e-324])
     >>> margins(Network([1], [0], [1]), [1, -2], [1, 1])
     Traceback (most recent call last):
     ...
@@ -262,7 +264,8 @@ def margins(net: Network, x: object, y: object | None = None) -> np.ndarray:
     ds = as_dataset(x, y)
     _, e, q = _unit_margins(net, ds)
     with np.errstate(over="ignore", under="ignore"):
-        return np.ldexp(q, 2 * e)
+        out = np.ldexp(q, 2 * e)
+    return np.maximum(out, np.nextafter(0.0, 1.0))  # every margin is > 0, even below 5e-324
 
 
 def _unit_margins(net: Network, ds: Dataset) -> tuple[Network, int, np.ndarray]:
