@@ -227,10 +227,10 @@ def margins(net: Network, x: object, y: object | None = None) -> np.ndarray:
     The margins are evaluated on ``2^-e theta`` (largest parameter in ``[1/2, 1)``, an exact
     rescaling, see :func:`pwl_kkt._scale.unit_scaled`) and multiplied back by ``4^e``, so
     weights of 1e300 or 1e-200 neither overflow nor underflow the decision; a margin beyond
-    the float range is returned as ``inf`` (or the smallest positive float, 5e-324). Margins whose float value
-    is within ``1e-9`` of the largest one's scale of zero are decided exactly (floats taken as
-    their dyadic values), so an exactly-zero margin is always reported and a tiny positive one
-    is never lost to rounding.
+    the float range is returned as ``inf`` (or the smallest positive float, 5e-324). Margins
+    whose float value is within ``1e-9`` of the largest one's scale of zero are decided exactly
+    (floats taken as their dyadic values), so an exactly-zero margin is always reported and a
+    tiny positive one is never lost to rounding.
 
     Parameters
     ----------
