@@ -202,7 +202,14 @@ def _min_norm_margin(R: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray | 
     import cvxpy as cp
 
     z = cp.Variable(R.shape[1])
-    prob = cp.Problem(cp.Minimize(cp.sum_squares(z)), [cp.multiply(y, R @ z) >= 1])
+    return _solve_min_norm(cp.sum_squares(z), [cp.multiply(y, R @ z) >= 1], lambda: R @ z.value)
+
+
+def _solve_min_norm(objective, constraints, values) -> tuple[float, np.ndarray | None]:
+    """Solve ``min objective`` s.t. ``constraints``; ``(value, values())`` or ``(inf, None)``."""
+    import cvxpy as cp
+
+    prob = cp.Problem(cp.Minimize(objective), constraints)
     try:
         prob.solve(solver=cp.CLARABEL)
     except cp.error.SolverError:  # pragma: no cover - fallback solver
@@ -211,8 +218,7 @@ def _min_norm_margin(R: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray | 
         return math.inf, None
     if prob.status not in ("optimal", "optimal_inaccurate"):  # pragma: no cover
         raise InvalidValueError(f"the F2 quadratic program ended with status {prob.status}")
-    zv = np.asarray(z.value, dtype=np.float64)
-    return float(zv @ zv), R @ zv
+    return float(prob.value), np.asarray(values(), dtype=np.float64)
 
 
 def _result(kind, sq, values, n_features, seed) -> F2MaxMargin:
@@ -230,13 +236,70 @@ def _result(kind, sq, values, n_features, seed) -> F2MaxMargin:
     )
 
 
+def _delta_minus_sin(d: np.ndarray) -> np.ndarray:
+    """``d - sin d`` without cancellation for small ``d`` (Taylor series below 0.5)."""
+    small = d < 0.5
+    out = d - np.sin(d)
+    ds = np.where(small, d, 0.0)
+    term = ds**3 / 6.0
+    series = term.copy()
+    for n in range(2, 10):  # next term ratio -d^2 / ((2n)(2n+1)); 9 terms: error < 1e-22 d^3
+        term = -term * ds * ds / ((2 * n) * (2 * n + 1))
+        series += term
+    return np.where(small, series, out)
+
+
+def _sector_factors(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Square roots ``L_S`` (``M_S = L_S L_S^T``) of the sector moments of the circle.
+
+    For sorted distinct ``z`` (``m`` values) the lines ``u . (z_j, 1) = 0`` cut the unit
+    circle into sectors with a fixed active set. The non-empty ones are the suffixes
+    ``{j >= k}`` (``k = 0..m-1``; the neurons with kink in ``(z_{k-1}, z_k)``, ``w > 0``,
+    and for ``k = 0`` the half circle around ``(0, 1)``) and the prefixes ``{j < k}``
+    (``k = 1..m-1``; the negated sectors of the suffixes, with the same moments). A sector
+    of opening angle ``D`` around the unit bisector ``e`` has the second moment
+
+        M_S = (1 / 2 pi) int_S u u^T du
+            = ((D + sin D) e e^T + (D - sin D) e' e'^T) / (4 pi),   e' = e rotated by 90 deg,
+
+    so ``L_S = [sqrt(D + sin D) e, sqrt(D - sin D) e'] / sqrt(4 pi)``. Returns
+    ``(L_suffix, L_prefix)`` of shapes ``(m, 2, 2)`` and ``(m - 1, 2, 2)``.
+    """
+    m = z.size
+    # rays (1, -z_j): angle between consecutive ones, and their directions
+    ang = np.arctan2(-z, 1.0)
+    gap = np.arctan2(z[1:] - z[:-1], 1.0 + z[1:] * z[:-1])  # in (0, pi)
+    d = np.empty(m)
+    mid = np.empty(m)
+    # suffix 0: from the ray (1, -z_0) counter-clockwise to (-1, z_{m-1}) through (0, 1)
+    d[0] = math.pi - float(np.arctan2(z[-1] - z[0], 1.0 + z[0] * z[-1]))
+    mid[0] = ang[0] + d[0] / 2.0
+    d[1:] = gap
+    mid[1:] = ang[1:] + gap / 2.0
+    e = np.stack([np.cos(mid), np.sin(mid)], axis=1)
+    e_perp = np.stack([-e[:, 1], e[:, 0]], axis=1)
+    big = np.sqrt((d + np.sin(d)) / (4.0 * math.pi))
+    small = np.sqrt(_delta_minus_sin(d) / (4.0 * math.pi))
+    L = np.stack([e * big[:, None], e_perp * small[:, None]], axis=2)
+    return L, L[1:]
+
+
 def kernel_max_margin(x: object, y: object = None) -> F2MaxMargin:
     """Infinite-width F2 max margin: the hard-margin SVM without bias for :func:`arccos_kernel`.
 
-    ``Q* = min ||h||_H^2 s.t. y_i h(x_i) >= 1``. By the representer theorem ``h = sum_i a_i
-    k(x_i, .)`` and ``||h||^2 = a^T K a``; with ``K = R R^T`` (eigendecomposition, null space
-    dropped) and ``z = R^T a`` the program is ``min ||z||^2 s.t. y_i (R z)_i >= 1``, solved by
-    cvxpy. The F2 max margin is ``1 / sqrt(Q*)``.
+    ``Q* = min ||h||_H^2 s.t. y_i h(x_i) >= 1`` with ``h(x) = E_u[c(u) relu(u . xt)]`` and
+    ``||h||_H^2 = E_u[c(u)^2]``. The minimiser's ``c = sum_i a_i y_i relu(u . xt_i)`` is
+    linear on each sector of the circle with a fixed active set (:func:`_sector_factors`),
+    so with ``c(u) = u . a_S`` on sector ``S`` and ``z_S = L_S^T a_S``
+
+        ||h||_H^2 = sum_S a_S^T M_S a_S = ||z||^2,
+        h(x_i) = xt_i . sum_{S active at i} M_S a_S = xt_i . sum_{S active at i} L_S z_S.
+
+    This is the same program as ``min ||z||^2 s.t. y_i (R z)_i >= 1`` for any factor
+    ``K = R R^T`` of the kernel matrix (here ``R`` has two columns per sector), but the
+    active sets are prefixes and suffixes of the sorted data, so the sums are cumulative
+    sums: ``O(n)`` variables and constraints, never the dense ``n x n`` kernel. cvxpy
+    (Clarabel) solves it. The F2 max margin is ``1 / sqrt(Q*)``.
 
     Parameters
     ----------
@@ -255,12 +318,38 @@ def kernel_max_margin(x: object, y: object = None) -> F2MaxMargin:
     >>> round(kernel_max_margin([2], [-1]).sq_norm, 6)
     0.8
     """
+    import cvxpy as cp
+
     data = as_dataset(x, y).require_separable()
-    K = arccos_kernel(data.x_float)
-    e, V = np.linalg.eigh(K)
-    keep = e > 1e-12 * max(float(e[-1]), 1e-300)
-    R = V[:, keep] * np.sqrt(e[keep])
-    sq, values = _min_norm_margin(R, data.y.astype(np.float64))
+    zs, inverse = np.unique(data.x_float, return_inverse=True)
+    labels = np.zeros(zs.size)
+    labels[inverse] = data.y
+    m = zs.size
+    L_suf, L_pre = _sector_factors(zs)
+    Z_suf = cp.Variable((m, 2))
+    C_suf = cp.Variable((m, 2))  # point j sees the suffix sectors k <= j: prefix sums
+    cons = []
+    for r in (0, 1):
+        b = cp.multiply(L_suf[:, r, 0], Z_suf[:, 0]) + cp.multiply(L_suf[:, r, 1], Z_suf[:, 1])
+        cons += [C_suf[0, r] == b[0]]
+        if m > 1:
+            cons += [C_suf[1:, r] - C_suf[:-1, r] == b[1:]]
+    f = cp.multiply(zs, C_suf[:, 0]) + C_suf[:, 1]
+    objective = cp.sum_squares(Z_suf)
+    if m > 1:
+        Z_pre = cp.Variable((m - 1, 2))
+        C_pre = cp.Variable((m - 1, 2))  # row r = prefix {j <= r}; j sees rows r >= j
+        for r in (0, 1):
+            b = cp.multiply(L_pre[:, r, 0], Z_pre[:, 0]) + cp.multiply(
+                L_pre[:, r, 1], Z_pre[:, 1]
+            )
+            cons += [C_pre[m - 2, r] == b[m - 2]]
+            if m > 2:
+                cons += [C_pre[:-1, r] - C_pre[1:, r] == b[:-1]]
+        f = f + cp.hstack([cp.multiply(zs[:-1], C_pre[:, 0]) + C_pre[:, 1], np.zeros(1)])
+        objective = objective + cp.sum_squares(Z_pre)
+    cons.append(cp.multiply(labels, f) >= 1)
+    sq, values = _solve_min_norm(objective, cons, lambda: f.value[inverse])
     return _result("kernel", sq, values, None, None)
 
 

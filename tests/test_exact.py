@@ -376,12 +376,12 @@ def test_float_instance_with_noise_is_near_kkt():
 
 
 def test_farkas_certificate_using_bound_multipliers():
-    # Neuron 0 = (1, 2, -1) kinks exactly on x = -2; the constant neuron 1 forces
-    # lambda_0 = 0 (its w-equation reads 0 = -2 lambda_0), so mu_00 <= lambda_0 = 0 matters.
-    net = Network([1, 0], [2, 1], [-1, 1])
-    data = Dataset([-2, 0], [1, -1])
+    # Balanced neurons (so no single-neuron proof applies); neurons 0 and 2 kink exactly on
+    # the support point x = -3/4, and the proof needs the bound mu_10 <= lambda_1.
+    net = Network([-8, 0, -8], [-6, 1, -6], [-10, 1, 10])
+    data = Dataset([-2, F(-3, 4), F(3, 4)], [1, 1, 1])
     res = verify_kkt_exact(net, data)
-    assert res.zero_pairs == ((0, 0),)
+    assert res.zero_pairs == ((1, 0), (1, 2))
     assert not res.is_kkt and res.proof == "farkas" and res.farkas_z
     assert _farkas_holds(net, data, res) and res.recheck()
     # The bound weights are part of the proof: dropping them breaks it.
