@@ -540,7 +540,9 @@ def _f1_value(
     runs = [0, *changes, m]
     seeds = set(changes) | {(a + c) // 2 for a, c in zip(runs[:-1], runs[1:])}
     blocks = [(1, 0, 1), (1, 0, -1)]
-    blocks += [(kind, k, s) for k in sorted(seeds) if 0 < k < m for kind in (1, -1) for s in (1, -1)]
+    blocks += [
+        (kind, k, s) for k in sorted(seeds) if 0 < k < m for kind in (1, -1) for s in (1, -1)
+    ]
     for _ in range(max_rounds):
         solved = _restricted_f1(zs, labels, blocks)
         if solved is None:
