@@ -126,8 +126,8 @@ def main() -> None:
             if "error" in r:
                 print(f"{task:<16}{version:>8}  failed: {r['error']}")
                 continue
-            print(f"{task:<16}{version:>8}{r['seconds']:>10.2f}{r['peak_gb']:>9.2f}  {r['summary']}",
-                  flush=True)
+            print(f"{task:<16}{version:>8}{r['seconds']:>10.2f}{r['peak_gb']:>9.2f}  "
+                  f"{r['summary']}", flush=True)
         new, old = rows.get("new", {}), rows.get("old", {})
         if "seconds" in new and "seconds" in old:
             ratio = old["seconds"] / new["seconds"]
