@@ -32,10 +32,21 @@ Proofs:
 * ``"violated"``: the special Farkas vector of one equation that no multiplier enters
   (for instance ``v_j != 0`` for a neuron no support point activates).
 
-Candidates come from a floating LP (HiGHS via :func:`scipy.optimize.linprog`); the exact
-step solves the guessed face with SymPy's ``DomainMatrix`` over QQ (python-flint backed).
+Structure (DESIGN.md sections 3 and 7). With the support sorted by x, the strictly active
+support points of a neuron are one half-line and its zero pairs one run, so ``A u`` and
+``A^T y`` are prefix sums: building, substituting and re-checking cost ``O((n + k) log(n + k))``
+rational operations, never an ``n x k`` array. For solving, the ``v``-equation of a neuron
+with ``v_j != 0`` is ``(w_j / v_j)`` times its ``w``-row plus ``(b_j / v_j)`` times its
+``b``-row, consistent iff the neuron is balanced (``v_j^2 = w_j^2 + b_j^2``; otherwise that
+combination is a three-row Farkas proof), and neurons with one activation pattern, no zero
+pairs and one direction ``(w_j, b_j) / v_j`` share one ``w``/``b`` row pair: at a KKT point the
+system has two rows per activation group instead of three per neuron.
+
+Candidates come from a floating LP (HiGHS via :func:`scipy.optimize.linprog`) on that grouped
+system; the exact step solves the guessed face over QQ with python-flint's ``fmpq_mat``.
 If that fails, an exact Bland's-rule phase-1 simplex over :class:`~fractions.Fraction`
-decides the (row-reduced) system. No solver's word is trusted: the proof is always checked
+decides the (row-reduced) grouped system; its Farkas vector is mapped back to the full rows
+(row pair of group representative j divided by ``v_j``). No solver's word is trusted: the proof is always checked
 by exact substitution before it is returned, and :meth:`ExactKKTResult.recheck` redoes the
 check from the network and data alone.
 """
@@ -288,7 +299,7 @@ class ExactKKTResult:
     proof : str
         ``"multipliers"``, ``"farkas"`` or ``"violated"``.
     method : str
-        How the proof was found: ``"lp+domainmatrix"``, ``"exact-simplex"`` or ``"direct"``.
+        How the proof was found: ``"lp+fmpq"``, ``"exact-simplex"`` or ``"direct"``.
     network, data :
         The exact instance (so the proof can be re-checked on its own).
     min_margin : Fraction
