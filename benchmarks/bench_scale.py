@@ -1,6 +1,6 @@
 """Research scale: margin_report, region_graph and exact certify_global at n = 10^4, k = 10^3.
 
-Run: ``python benchmarks/bench_scale.py [--n 10000] [--k 1000] [--skip-old]``
+Run: ``python benchmarks/bench_scale.py [--n 10000] [--k 1000] [--skip-old] [--tasks ...]``
 
 Each call runs alone in a fresh subprocess (so its peak memory, ``ru_maxrss``, is its own),
 today's implementation next to the one before the rewrite (commit ``948afee``, loaded from
@@ -38,6 +38,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+TASKS = ("margin_report", "region_graph", "certify_global")
 
 
 def synthetic_network(n: int, k: int):
@@ -116,10 +117,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--k", type=int, default=1_000)
     ap.add_argument("--skip-old", action="store_true", help="time today's code only")
+    ap.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
     args = ap.parse_args()
     print(f"n = {args.n}, k = {args.k}; each call in its own subprocess (peak = ru_maxrss)")
     print(f"{'task':<16}{'version':>8}{'seconds':>10}{'peak GB':>9}  result")
-    for task in ("margin_report", "region_graph", "certify_global"):
+    for task in args.tasks:
         rows = {}
         for version in ("new",) if args.skip_old else ("new", "old"):
             r = rows[version] = run(task, version, args.n, args.k)
