@@ -47,8 +47,8 @@ system; the exact step solves the guessed face over QQ with python-flint's ``fmp
 If that fails, an exact Bland's-rule phase-1 simplex over :class:`~fractions.Fraction`
 decides the (row-reduced) grouped system; its Farkas vector is mapped back to the full rows
 (row pair of group representative j divided by ``v_j``). No solver's word is trusted: the
-proof is always checked by exact substitution before it is returned, and :meth:`ExactKKTResult.recheck` redoes the
-check from the network and data alone.
+proof is always checked by exact substitution before it is returned, and
+:meth:`ExactKKTResult.recheck` redoes the check from the network and data alone.
 """
 
 from __future__ import annotations
