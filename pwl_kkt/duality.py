@@ -310,8 +310,31 @@ def _max_exact(lam: tuple, data: Dataset) -> DualMaximum:
 
 def _max_float(lam: np.ndarray, data: Dataset) -> DualMaximum:
     """Vectorised float version of the same sector walk."""
-    coef = lam * data.y
-    xs = data.x_float
+    sq_all, dirs, vals = _float_candidates(lam, data.x_float, data.y)
+    k = int(np.argmax(sq_all))
+    d = dirs[k]
+    v = vals[k]
+    return DualMaximum(
+        max_sq=None,
+        max_abs_float=math.sqrt(max(float(sq_all[k]), 0.0)),
+        direction=(float(d[0]), float(d[1])),
+        sign=-1 if v < 0 else 1,
+        exact=False,
+    )
+
+
+def _float_candidates(
+    lam: np.ndarray, xs: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every candidate of the sector walk: squares, directions ``(w, b)`` and values of ``G``.
+
+    Layout: the two ``w = 0`` directions, then for ``s = +1`` and ``s = -1`` three blocks of
+    ``m + 1`` entries (sector interior optimum, left end, right end; ``-1`` where absent),
+    entry ``k`` for the chart interval ``c`` in ``[z_{k-1}, z_k]`` of the ``m`` sorted
+    distinct x values ``z``. For ``s = +1`` that sector's active set is ``{x >= z_k}``, for
+    ``s = -1`` it is ``{x <= z_{k-1}}``.
+    """
+    coef = lam * y
     order = np.argsort(xs, kind="stable")
     xs_s, c_s = xs[order], coef[order]
     zs, idx = np.unique(xs_s, return_index=True)
@@ -344,14 +367,4 @@ def _max_float(lam: np.ndarray, data: Dataset) -> DualMaximum:
             sqs.append(np.where(finite, val * val / (1 + zz * zz), -1.0))
             dirs.append(np.stack([np.full(m + 1, s), -s * zz], axis=1))
             vals.append(val)
-    sq_all = np.concatenate(sqs)
-    k = int(np.argmax(sq_all))
-    d = np.concatenate(dirs)[k]
-    v = np.concatenate(vals)[k]
-    return DualMaximum(
-        max_sq=None,
-        max_abs_float=math.sqrt(max(float(sq_all[k]), 0.0)),
-        direction=(float(d[0]), float(d[1])),
-        sign=-1 if v < 0 else 1,
-        exact=False,
-    )
+    return np.concatenate(sqs), np.concatenate(dirs), np.concatenate(vals)

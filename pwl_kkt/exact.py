@@ -32,16 +32,28 @@ Proofs:
 * ``"violated"``: the special Farkas vector of one equation that no multiplier enters
   (for instance ``v_j != 0`` for a neuron no support point activates).
 
-Candidates come from a floating LP (HiGHS via :func:`scipy.optimize.linprog`); the exact
-step solves the guessed face with SymPy's ``DomainMatrix`` over QQ (python-flint backed).
+Structure (DESIGN.md sections 3 and 7). With the support sorted by x, the strictly active
+support points of a neuron are one half-line and its zero pairs one run, so ``A u`` and
+``A^T y`` are prefix sums: building, substituting and re-checking cost ``O((n + k) log(n + k))``
+rational operations, never an ``n x k`` array. For solving, the ``v``-equation of a neuron
+with ``v_j != 0`` is ``(w_j / v_j)`` times its ``w``-row plus ``(b_j / v_j)`` times its
+``b``-row, consistent iff the neuron is balanced (``v_j^2 = w_j^2 + b_j^2``; otherwise that
+combination is a three-row Farkas proof), and neurons with one activation pattern, no zero
+pairs and one direction ``(w_j, b_j) / v_j`` share one ``w``/``b`` row pair: at a KKT point the
+system has two rows per activation group instead of three per neuron.
+
+Candidates come from a floating LP (HiGHS via :func:`scipy.optimize.linprog`) on that grouped
+system; the exact step solves the guessed face over QQ with python-flint's ``fmpq_mat``.
 If that fails, an exact Bland's-rule phase-1 simplex over :class:`~fractions.Fraction`
-decides the (row-reduced) system. No solver's word is trusted: the proof is always checked
-by exact substitution before it is returned, and :meth:`ExactKKTResult.recheck` redoes the
-check from the network and data alone.
+decides the (row-reduced) grouped system; its Farkas vector is mapped back to the full rows
+(row pair of group representative j divided by ``v_j``). No solver's word is trusted: the
+proof is always checked by exact substitution before it is returned, and
+:meth:`ExactKKTResult.recheck` redoes the check from the network and data alone.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass
 from fractions import Fraction
@@ -64,13 +76,32 @@ _KINDS = ("w", "b", "v")
 
 @dataclass(frozen=True)
 class _System:
+    """The linear system of the module docstring, held by its structure, never as a matrix.
+
+    The support points are sorted by x (``order``); a neuron's strictly active support points
+    are then one half-line of positions ``act[j] = [lo, hi)`` and its zero pairs another
+    (``zero[j]``), so every row and column sum is a prefix sum: ``O((n + k) log(n + k))``
+    rational operations build, apply and transpose it.
+    """
+
     k: int
     margins: tuple[Fraction, ...]
     m: Fraction
     support: tuple[int, ...]
-    pairs: tuple[tuple[int, int], ...]  # useful zero pairs (i, j)
-    columns: tuple[dict[int, Fraction], ...]  # lambda_i for i in support, then mu pairs
-    rhs: tuple[Fraction, ...]  # theta = (w, b, v), row r = kind * k + j
+    pairs: tuple[tuple[int, int], ...]  # useful zero pairs (i, j), sorted
+    w: tuple[Fraction, ...]
+    b: tuple[Fraction, ...]
+    v: tuple[Fraction, ...]
+    x: tuple[Fraction, ...]
+    y: tuple[int, ...]
+    order: tuple[int, ...]  # support points sorted by x
+    act: tuple[tuple[int, int], ...]  # per neuron: positions in ``order`` with z_ij > 0
+    zero: tuple[tuple[int, int], ...]  # per neuron: positions of its useful zero pairs
+
+    @property
+    def rhs(self) -> tuple[Fraction, ...]:
+        """``theta = (w, b, v)``; row ``r = kind * k + j``."""
+        return self.w + self.b + self.v
 
 
 def exact_margins(net: Network, ds: Dataset) -> tuple[Fraction, ...]:
@@ -114,43 +145,69 @@ def _build_system(net: Network, ds: Dataset) -> _System:
     m = min(margins)
     support = tuple(i for i, q in enumerate(margins) if q == m)
     w, b, v = net.fractions()
-    k = len(w)
-    xs, ys = ds.x_exact, ds.y.tolist()
-    lam_cols: list[dict[int, Fraction]] = []
-    pairs: list[tuple[int, int]] = []
-    mu_cols: list[dict[int, Fraction]] = []
-    for i in support:
-        xi, yi = xs[i], ys[i]
-        col: dict[int, Fraction] = {}
-        for j in range(k):
-            z = w[j] * xi + b[j]
-            if z > 0:
-                if v[j]:
-                    if xi:
-                        col[j] = v[j] * yi * xi
-                    col[k + j] = v[j] * yi
-                col[2 * k + j] = yi * z
-            elif z == 0 and v[j] and (w[j] or b[j]):
-                pairs.append((i, j))
-                mc: dict[int, Fraction] = {k + j: v[j] * yi}
-                if xi:
-                    mc[j] = v[j] * yi * xi
-                mu_cols.append(mc)
-        lam_cols.append({r: c for r, c in col.items() if c})
+    xs = ds.x_exact
+    order = tuple(sorted(support, key=xs.__getitem__))
+    sx = [xs[i] for i in order]
+    ms = len(order)
+    act, zero, pairs = [], [], []
+    for wj, bj, vj in zip(w, b, v):
+        if wj:
+            t = -bj / wj
+            lo, hi = bisect.bisect_left(sx, t), bisect.bisect_right(sx, t)
+            act.append((hi, ms) if wj > 0 else (0, lo))
+            zero.append((lo, hi) if vj else (0, 0))  # w_j != 0, so (w_j, b_j) != 0
+        else:
+            act.append((0, ms) if bj > 0 else (0, 0))
+            zero.append((0, 0))
+    for j, (lo, hi) in enumerate(zero):
+        pairs += [(order[p], j) for p in range(lo, hi)]
     return _System(
-        k=k,
+        k=len(w),
         margins=margins,
         m=m,
         support=support,
-        pairs=tuple(pairs),
-        columns=tuple(lam_cols + mu_cols),
-        rhs=tuple(w) + tuple(b) + tuple(v),
+        pairs=tuple(sorted(pairs)),
+        w=tuple(w),
+        b=tuple(b),
+        v=tuple(v),
+        x=tuple(xs),
+        y=tuple(int(t) for t in ds.y.tolist()),
+        order=order,
+        act=tuple(act),
+        zero=tuple(zero),
     )
 
 
 def _row_name(r: int, k: int) -> str:
     kind, j = divmod(r, k)
     return f"{_KINDS[kind]}-equation of neuron {j}"
+
+
+def _prefix(values: list[Fraction]) -> list[Fraction]:
+    out = [Fraction(0)]
+    for t in values:
+        out.append(out[-1] + t)
+    return out
+
+
+def _apply(sys_: _System, lam: dict[int, Fraction], mu: dict[tuple[int, int], Fraction]):
+    """``A u`` (one entry per row ``r = kind * k + j``) by prefix sums over sorted support."""
+    xs, ys = sys_.x, sys_.y
+    lx = [lam.get(i, Fraction(0)) * ys[i] for i in sys_.order]
+    p0 = _prefix(lx)
+    p1 = _prefix([t * xs[i] for t, i in zip(lx, sys_.order)])
+    k = sys_.k
+    out = [Fraction(0)] * (3 * k)
+    for j, ((lo, hi), (zlo, zhi)) in enumerate(zip(sys_.act, sys_.zero)):
+        s1, s0 = p1[hi] - p1[lo], p0[hi] - p0[lo]
+        out[2 * k + j] = sys_.w[j] * s1 + sys_.b[j] * s0
+        for p in range(zlo, zhi):
+            i = sys_.order[p]
+            t = mu.get((i, j), Fraction(0)) * ys[i]
+            s1 += t * xs[i]
+            s0 += t
+        out[j], out[k + j] = sys_.v[j] * s1, sys_.v[j] * s0
+    return out
 
 
 def _check_multipliers(sys_: _System, u: list[Fraction]) -> str | None:
@@ -164,15 +221,42 @@ def _check_multipliers(sys_: _System, u: list[Fraction]) -> str | None:
     for (i, j), t in zip(sys_.pairs, u[ms:]):
         if t < 0 or t > lam[pos[i]]:
             return f"mu_{i},{j} = {fraction_text(t)} outside [0, lambda_{i}]"
-    acc = [Fraction(0)] * len(sys_.rhs)
-    for col, t in zip(sys_.columns, u):
-        if t:
-            for r, c in col.items():
-                acc[r] += c * t
+    acc = _apply(sys_, dict(zip(sys_.support, lam)), dict(zip(sys_.pairs, u[ms:])))
     for r, (lhs, rhs) in enumerate(zip(acc, sys_.rhs)):
         if lhs != rhs:
             return f"{_row_name(r, sys_.k)}: {fraction_text(rhs)} != {fraction_text(lhs)}"
     return None
+
+
+def _transpose(sys_: _System, y: dict[int, Fraction]) -> tuple[dict[int, Fraction], list[Fraction]]:
+    """``A^T y``: per support point ``i`` and per zero pair, by difference arrays over positions.
+
+    A neuron j adds ``a_j = y_wj v_j + y_vj w_j`` (times ``y_i x_i``) and ``c_j = y_bj v_j +
+    y_vj b_j`` (times ``y_i``) to the columns of its active support points.
+    """
+    k, ms = sys_.k, len(sys_.order)
+    xs, ys = sys_.x, sys_.y
+    d1 = [Fraction(0)] * (ms + 1)
+    d0 = [Fraction(0)] * (ms + 1)
+    for r in {r % k for r in y}:
+        yw, yb, yv = y.get(r, 0), y.get(k + r, 0), y.get(2 * k + r, 0)
+        a = yw * sys_.v[r] + yv * sys_.w[r]
+        c = yb * sys_.v[r] + yv * sys_.b[r]
+        lo, hi = sys_.act[r]
+        d1[lo] += a
+        d1[hi] -= a
+        d0[lo] += c
+        d0[hi] -= c
+    lam_cols: dict[int, Fraction] = {}
+    s1 = s0 = Fraction(0)
+    for p, i in enumerate(sys_.order):
+        s1 += d1[p]
+        s0 += d0[p]
+        lam_cols[i] = ys[i] * (xs[i] * s1 + s0)
+    mu_cols = [
+        ys[i] * sys_.v[j] * (xs[i] * y.get(j, 0) + y.get(k + j, 0)) for i, j in sys_.pairs
+    ]
+    return lam_cols, mu_cols
 
 
 def _check_farkas(
@@ -181,20 +265,21 @@ def _check_farkas(
     """``None`` if ``(y, z)`` proves infeasibility exactly, else what fails."""
     if any(t < 0 for t in z.values()):
         return "a bound multiplier z is negative"
-    if any(p not in sys_.pairs for p in z):
+    pair_set = set(sys_.pairs)
+    if any(p not in pair_set for p in z):
         return "z names a pair that is not a zero pair"
+    lam_cols, mu_cols = _transpose(sys_, y)
+    for (i, _j), t in z.items():  # D^T z: mu_ij - lambda_i <= 0
+        lam_cols[i] -= t
     ms = len(sys_.support)
-    pos = {i: a for a, i in enumerate(sys_.support)}
-    dz = [Fraction(0)] * len(sys_.columns)
-    for a, p in enumerate(sys_.pairs):
-        t = z.get(p, Fraction(0))
-        dz[ms + a] += t  # mu_ij - lambda_i <= 0
-        dz[pos[p[0]]] -= t
-    for c, col in enumerate(sys_.columns):
-        val = dz[c] + sum((coef * y.get(r, Fraction(0)) for r, coef in col.items()), Fraction(0))
+    vals = [lam_cols[i] for i in sys_.support]
+    vals += [c + z.get(p, Fraction(0)) for p, c in zip(sys_.pairs, mu_cols)]
+    for c, val in enumerate(vals):
         if val < 0:
-            return f"column {c}: A^T y + D^T z = {fraction_text(val)} < 0"
-    dot = sum((sys_.rhs[r] * t for r, t in y.items()), Fraction(0))
+            where = f"lambda_{sys_.support[c]}" if c < ms else f"mu_{sys_.pairs[c - ms]}"
+            return f"column {c} ({where}): A^T y + D^T z = {fraction_text(val)} < 0"
+    rhs = sys_.rhs
+    dot = sum((rhs[r] * t for r, t in y.items()), Fraction(0))
     if dot >= 0:
         return f"theta . y = {fraction_text(dot)} is not negative"
     return None
@@ -214,7 +299,7 @@ class ExactKKTResult:
     proof : str
         ``"multipliers"``, ``"farkas"`` or ``"violated"``.
     method : str
-        How the proof was found: ``"lp+domainmatrix"``, ``"exact-simplex"`` or ``"direct"``.
+        How the proof was found: ``"lp+fmpq"``, ``"exact-simplex"`` or ``"direct"``.
     network, data :
         The exact instance (so the proof can be re-checked on its own).
     min_margin : Fraction
@@ -420,21 +505,71 @@ def _kkt_reason(m: Fraction, total: Fraction) -> str:
 # --- solving -------------------------------------------------------------------------------------
 
 
-def _float_guess(sys_: _System, rows: list[int]) -> np.ndarray | None:
+@dataclass(frozen=True)
+class _Reduced:
+    """The system with one row pair per activation group (DESIGN.md section 7).
+
+    For ``v_j != 0`` the ``w``- and ``b``-equations of neuron j divided by ``v_j`` read
+    ``sum_{i in A_j} lambda_i y_i (x_i, 1) (+ its mu terms) = (w_j, b_j) / v_j``: neurons with
+    one pattern ``A_j``, no zero pairs and one direction ``(w_j, b_j) / v_j`` give the same two
+    rows, kept once. The ``v``-equation is ``(w_j / v_j)`` times the ``w``-row plus
+    ``(b_j / v_j)`` times the ``b``-row, with right-hand sides consistent iff
+    ``v_j^2 = w_j^2 + b_j^2`` (checked before). Row ``r`` stands for the full row
+    ``(kind, j)`` divided by ``v_j``, so a Farkas vector maps back by ``y_full = y_r / v_j``.
+    """
+
+    rows: tuple[tuple[int, int], ...]  # (kind 0 = w or 1 = b, representative neuron j)
+    rhs: tuple[Fraction, ...]
+    columns: tuple[dict[int, Fraction], ...]  # lambda_i (support order), then mu pairs
+
+
+def _reduce(sys_: _System) -> _Reduced:
+    xs, ys, order = sys_.x, sys_.y, sys_.order
+    ms = len(sys_.support)
+    col_of = {i: c for c, i in enumerate(sys_.support)}
+    col_of.update({p: ms + a for a, p in enumerate(sys_.pairs)})
+    columns: list[dict[int, Fraction]] = [{} for _ in range(ms + len(sys_.pairs))]
+    rows: list[tuple[int, int]] = []
+    rhs: list[Fraction] = []
+    seen = set()
+    for j, ((lo, hi), (zlo, zhi)) in enumerate(zip(sys_.act, sys_.zero)):
+        vj = sys_.v[j]
+        if not vj:
+            continue  # its rows are empty; a nonzero w_j or b_j was reported as violated
+        g = (sys_.w[j] / vj, sys_.b[j] / vj)
+        if zlo == zhi:
+            key = (lo, hi, g)
+            if key in seen:
+                continue
+            seen.add(key)
+        for kind in (0, 1):
+            r = len(rows)
+            cells = [(col_of[order[p]], order[p]) for p in range(lo, hi)]
+            cells += [(col_of[(order[p], j)], order[p]) for p in range(zlo, zhi)]
+            for c, i in cells:
+                coef = ys[i] * xs[i] if kind == 0 else Fraction(ys[i])
+                if coef:
+                    columns[c][r] = coef
+            if any(r in columns[c] for c, _ in cells):
+                rows.append((kind, j))
+                rhs.append(g[kind])
+    return _Reduced(rows=tuple(rows), rhs=tuple(rhs), columns=tuple(columns))
+
+
+def _float_guess(sys_: _System, red: _Reduced) -> np.ndarray | None:
     """A candidate ``u`` from HiGHS (dual simplex, so a vertex), or None."""
     import scipy.sparse as sp
     from scipy.optimize import linprog
 
-    nc = len(sys_.columns)
-    ridx = {r: a for a, r in enumerate(rows)}
+    nc = len(red.columns)
     ri, ci, vals = [], [], []
-    for c, col in enumerate(sys_.columns):
+    for c, col in enumerate(red.columns):
         for r, coef in col.items():
-            ri.append(ridx[r])
+            ri.append(r)
             ci.append(c)
             vals.append(float(coef))
-    A = sp.csr_matrix((vals, (ri, ci)), shape=(len(rows), nc))
-    rhs = np.array([float(sys_.rhs[r]) for r in rows])
+    A = sp.csr_matrix((vals, (ri, ci)), shape=(len(red.rows), nc))
+    rhs = np.array([float(t) for t in red.rhs])
     ms = len(sys_.support)
     pos = {i: a for a, i in enumerate(sys_.support)}
     A_ub = None
@@ -456,23 +591,38 @@ def _float_guess(sys_: _System, rows: list[int]) -> np.ndarray | None:
     return np.asarray(res.x) if res.status == 0 else None
 
 
-def _to_qq(q: Fraction):  # noqa: ANN202
-    from sympy import QQ
+def _fmpq(q: Fraction):  # noqa: ANN202
+    from flint import fmpq
 
-    return QQ(q.numerator, q.denominator)
-
-
-def _from_qq(e: object) -> Fraction:
-    return Fraction(int(e.numerator), int(e.denominator))  # type: ignore[attr-defined]
+    return fmpq(q.numerator, q.denominator)
 
 
-def _exact_from_guess(sys_: _System, rows: list[int], guess: np.ndarray) -> list[Fraction] | None:
-    """Fix the guess's face exactly and solve it with DomainMatrix over QQ."""
-    from sympy import QQ
-    from sympy.polys.matrices import DomainMatrix
+def _from_fmpq(e: object) -> Fraction:
+    return Fraction(int(e.p), int(e.q))  # type: ignore[attr-defined]
 
+
+def _rref(dense: list[list[Fraction]], ncols: int) -> tuple[list[list[Fraction]], list[int]]:
+    """Reduced row echelon form over QQ (python-flint ``fmpq_mat``) and the pivot columns."""
+    from flint import fmpq_mat
+
+    if not dense:
+        return [], []
+    M = fmpq_mat(len(dense), ncols, [_fmpq(t) for row in dense for t in row])
+    R, rank = M.rref()
+    out, pivots = [], []
+    for a in range(rank):
+        row = [_from_fmpq(R[a, c]) for c in range(ncols)]
+        pivots.append(next(c for c, t in enumerate(row) if t))
+        out.append(row)
+    return out, pivots
+
+
+def _exact_from_guess(sys_: _System, red: _Reduced, guess: np.ndarray) -> list[Fraction] | None:
+    """Fix the guess's face exactly and solve it over QQ (python-flint)."""
     ms = len(sys_.support)
-    nc = len(sys_.columns)
+    nc = len(red.columns)
+    if not red.rows:
+        return [Fraction(0)] * nc
     scale = max(1.0, float(np.max(np.abs(guess)))) if nc else 1.0
     tol = 1e-9 * scale
     pos = {i: a for a, i in enumerate(sys_.support)}
@@ -486,32 +636,27 @@ def _exact_from_guess(sys_: _System, rows: list[int], guess: np.ndarray) -> list
     if any(tied[c] not in free_cols for c in tied):
         return None
     fidx = {c: a for a, c in enumerate(free_cols)}
-    ridx = {r: a for a, r in enumerate(rows)}
-    dense = [[QQ(0)] * (len(free_cols) + 1) for _ in rows]
+    nf = len(free_cols)
+    dense = [[Fraction(0)] * (nf + 1) for _ in red.rows]
     for c in list(free_cols) + list(tied):
         target = fidx[tied.get(c, c)]
-        for r, coef in sys_.columns[c].items():
-            dense[ridx[r]][target] += _to_qq(coef)
-    for a, r in enumerate(rows):
-        dense[a][-1] = _to_qq(sys_.rhs[r])
-    if not rows:
-        return [Fraction(0)] * nc
-    M = DomainMatrix(dense, (len(rows), len(free_cols) + 1), QQ)
-    R, pivots = M.rref()
-    if len(free_cols) in pivots:
+        for r, coef in red.columns[c].items():
+            dense[r][target] += coef
+    for r, t in enumerate(red.rhs):
+        dense[r][-1] = t
+    R, pivots = _rref(dense, nf + 1)
+    if nf in pivots:
         return None  # this face is inconsistent
-    R = R.to_list()
-    nf = len(free_cols)
     vals: list[Fraction] = [Fraction(0)] * nf
     piv = set(pivots)
     for a in range(nf):
         if a not in piv:
             vals[a] = Fraction(float(guess[free_cols[a]])).limit_denominator(10**9)
-    for row, pc in enumerate(pivots):
-        t = _from_qq(R[row][-1])
+    for row, pc in zip(R, pivots):
+        t = row[-1]
         for a in range(nf):
-            if a not in piv and R[row][a]:
-                t -= _from_qq(R[row][a]) * vals[a]
+            if a not in piv and row[a]:
+                t -= row[a] * vals[a]
         vals[pc] = t
     u = [Fraction(0)] * nc
     for a, c in enumerate(free_cols):
@@ -521,32 +666,24 @@ def _exact_from_guess(sys_: _System, rows: list[int], guess: np.ndarray) -> list
     return u
 
 
-def _independent_rows(sys_: _System, rows: list[int]) -> list[int]:
+def _independent_rows(red: _Reduced) -> list[int]:
     """Rows of ``[A | theta]`` forming a basis of its row space (pivots of the transpose)."""
-    from sympy import QQ
-    from sympy.polys.matrices import DomainMatrix
-
-    nc = len(sys_.columns)
-    ridx = {r: a for a, r in enumerate(rows)}
-    dense = [[QQ(0)] * len(rows) for _ in range(nc + 1)]
-    for c, col in enumerate(sys_.columns):
-        for r, coef in col.items():
-            dense[c][ridx[r]] = _to_qq(coef)
-    for a, r in enumerate(rows):
-        dense[nc][a] = _to_qq(sys_.rhs[r])
-    _, pivots = DomainMatrix(dense, (nc + 1, len(rows)), QQ).rref()
-    return [rows[p] for p in pivots]
+    nr = len(red.rows)
+    dense = [[col.get(r, Fraction(0)) for r in range(nr)] for col in red.columns]
+    dense.append(list(red.rhs))
+    return _rref(dense, nr)[1]
 
 
 def _simplex_phase1(
-    sys_: _System, rows: list[int]
+    sys_: _System, red: _Reduced, rows: list[int]
 ) -> tuple[list[Fraction] | None, dict[int, Fraction], dict[tuple[int, int], Fraction]]:
     """Exact phase-1 simplex (Bland's rule) on ``A_rows u = theta_rows, D u + sigma = 0``.
 
-    Returns ``(u, {}, {})`` if feasible, else ``(None, y, z)`` a Farkas certificate.
+    Returns ``(u, {}, {})`` if feasible, else ``(None, y, z)`` a Farkas certificate on the
+    reduced rows.
     """
     ms = len(sys_.support)
-    nc = len(sys_.columns)
+    nc = len(red.columns)
     p = len(sys_.pairs)
     ne = len(rows)
     pos = {i: a for a, i in enumerate(sys_.support)}
@@ -555,11 +692,11 @@ def _simplex_phase1(
     T: list[list[Fraction]] = []
     signs: list[int] = []
     for r in rows:
-        rhs = sys_.rhs[r]
+        rhs = red.rhs[r]
         sgn = -1 if rhs < 0 else 1
         signs.append(sgn)
         line = [F0] * (ncol + 1)
-        for c, col in enumerate(sys_.columns):
+        for c, col in enumerate(red.columns):
             if r in col:
                 line[c] = sgn * col[r]
         line[nc + p + len(T)] = Fraction(1)
@@ -618,6 +755,46 @@ def _simplex_phase1(
     y = {r: (obj[nc + p + e] - 1) * signs[e] for e, r in enumerate(rows)}
     z = {pair: obj[nc + a] for a, pair in enumerate(sys_.pairs)}
     return None, {r: t for r, t in y.items() if t}, {q: t for q, t in z.items() if t}
+
+
+def _full_farkas(sys_: _System, red: _Reduced, y: dict[int, Fraction]) -> dict[int, Fraction]:
+    """A Farkas vector on the reduced rows as one on the full rows (divide by ``v_j``)."""
+    k = sys_.k
+    out: dict[int, Fraction] = {}
+    for r, t in y.items():
+        kind, j = red.rows[r]
+        out[kind * k + j] = t / sys_.v[j]
+    return out
+
+
+def _used_rows(sys_: _System) -> list[bool]:
+    """Which full rows some column enters (a nonzero coefficient), from the structure alone."""
+    k = sys_.k
+    nonzero_x = _prefix([Fraction(1 if sys_.x[i] else 0) for i in sys_.order])
+    used = [False] * (3 * k)
+    for j, ((lo, hi), (zlo, zhi)) in enumerate(zip(sys_.act, sys_.zero)):
+        if sys_.v[j]:
+            used[j] = nonzero_x[hi] > nonzero_x[lo] or nonzero_x[zhi] > nonzero_x[zlo]
+            used[k + j] = hi > lo or zhi > zlo
+        used[2 * k + j] = hi > lo
+    return used
+
+
+def _unbalanced(sys_: _System) -> tuple[int, dict[int, Fraction]] | None:
+    """A neuron whose ``v``-equation contradicts its ``w``- and ``b``-equations, with the proof.
+
+    ``v-row - (w_j / v_j) w-row - (b_j / v_j) b-row`` vanishes on every column, while its
+    right-hand side is ``v_j - (w_j^2 + b_j^2) / v_j``: nonzero unless the neuron is balanced.
+    """
+    k = sys_.k
+    for j, (wj, bj, vj) in enumerate(zip(sys_.w, sys_.b, sys_.v)):
+        if vj:
+            gap = vj - (wj * wj + bj * bj) / vj
+            if gap:
+                s = -1 if gap > 0 else 1
+                y = {2 * k + j: Fraction(s), j: -s * wj / vj, k + j: -s * bj / vj}
+                return j, {r: t for r, t in y.items() if t}
+    return None
 
 
 def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactKKTResult:
@@ -698,30 +875,37 @@ def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactK
             **common,
         )
 
-    used = set()
-    for col in sys_.columns:
-        used.update(col)
+    used = _used_rows(sys_)
     for r, t in enumerate(sys_.rhs):
-        if t and r not in used:
+        if t and not used[r]:
             yv = {r: Fraction(-1 if t > 0 else 1)}
             reason = (
                 f"the {_row_name(r, k)} reads {fraction_text(t)} = 0: no support point enters it"
             )
             assert _check_farkas(sys_, yv, {}) is None
             return not_kkt("violated", "direct", yv, {}, reason)
-    rows = sorted(used)
-    guess = _float_guess(sys_, rows) if rows else None
+    unbalanced = _unbalanced(sys_)
+    if unbalanced is not None:
+        j, yv = unbalanced
+        assert _check_farkas(sys_, yv, {}) is None
+        return not_kkt(
+            "farkas", "direct", yv, {},
+            f"neuron {j} is not balanced (v_j^2 != w_j^2 + b_j^2), so its v-equation "
+            "contradicts its w- and b-equations",
+        )
+    red = _reduce(sys_)
+    guess = _float_guess(sys_, red) if red.rows else None
     if guess is not None:
-        u = _exact_from_guess(sys_, rows, guess)
+        u = _exact_from_guess(sys_, red, guess)
         if u is not None and _check_multipliers(sys_, u) is None:
-            return kkt(u, "lp+domainmatrix")
-    indep = _independent_rows(sys_, rows) if rows else []
-    u, yv, zv = _simplex_phase1(sys_, indep)
+            return kkt(u, "lp+fmpq")
+    u, yr, zv = _simplex_phase1(sys_, red, _independent_rows(red) if red.rows else [])
     if u is not None:
         problem = _check_multipliers(sys_, u)
         if problem is not None:  # pragma: no cover - would be a bug in the simplex
             raise RuntimeError(f"exact simplex returned a non-solution: {problem}")
         return kkt(u, "exact-simplex")
+    yv = _full_farkas(sys_, red, yr)
     problem = _check_farkas(sys_, yv, zv)
     if problem is not None:  # pragma: no cover - would be a bug in the simplex
         raise RuntimeError(f"exact simplex returned an invalid Farkas vector: {problem}")

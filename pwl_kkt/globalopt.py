@@ -227,6 +227,7 @@ class GlobalCertificate:
 
 
 def _margins_exact(net: Network, data: Dataset) -> list[Fraction]:
+    """``y_i N(x_i)`` exactly, from the sorted piecewise-linear form (``O((n + k) log k)``)."""
     from .exact import exact_margins
 
     return list(exact_margins(net.to_exact(), data))

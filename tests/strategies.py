@@ -195,3 +195,23 @@ def kinks_near_data(draw) -> tuple[list[int], list[float], list[float], list[flo
     f = [draw(st.sampled_from(_OFFSETS)) for _ in range(k)]
     t = [float(draw(st.sampled_from(xs))) + fj * ZERO_TOL_DYADIC * spread for fj in f]
     return xs, w, t, f
+
+@st.composite
+def rotated_kkt_instances(draw) -> tuple[Network, Dataset]:
+    """A KKT instance with one neuron's ``(w, b)`` turned by a rational rotation.
+
+    The neuron stays balanced (``v^2 = w^2 + b^2``), so only the multiplier system can tell
+    whether the point is still KKT. Draws that misclassify a point are rejected.
+    """
+    from hypothesis import assume
+
+    net, data = draw(kkt_instances())
+    w, b, v = (list(p) for p in net.fractions())
+    j = draw(st.sampled_from([i for i in range(len(v)) if v[i]]))
+    turns = [(Fraction(3, 5), Fraction(4, 5)), (Fraction(4, 5), Fraction(-3, 5)),
+             (Fraction(12, 13), Fraction(5, 13))]
+    c, s = draw(st.sampled_from(turns))
+    w[j], b[j] = c * w[j] - s * b[j], s * w[j] + c * b[j]
+    new = Network(w, b, v)
+    assume(all(q > 0 for q in _margins(new, data)))
+    return new, data

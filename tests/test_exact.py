@@ -27,7 +27,7 @@ from pwl_kkt.errors import (
     NotSeparableError,
 )
 
-from .strategies import kkt_instances, perturbed_kkt_instances
+from .strategies import kkt_instances, perturbed_kkt_instances, rotated_kkt_instances
 
 F = Fraction
 EX1_DATA = Dataset([4, -4], [1, 1])
@@ -376,14 +376,67 @@ def test_float_instance_with_noise_is_near_kkt():
 
 
 def test_farkas_certificate_using_bound_multipliers():
-    # Neuron 0 = (1, 2, -1) kinks exactly on x = -2; the constant neuron 1 forces
-    # lambda_0 = 0 (its w-equation reads 0 = -2 lambda_0), so mu_00 <= lambda_0 = 0 matters.
-    net = Network([1, 0], [2, 1], [-1, 1])
-    data = Dataset([-2, 0], [1, -1])
+    # Balanced neurons (so no single-neuron proof applies); neurons 0 and 2 kink exactly on
+    # the support point x = -3/4, and the proof needs the bound mu_10 <= lambda_1.
+    net = Network([-8, 0, -8], [-6, 1, -6], [-10, 1, 10])
+    data = Dataset([-2, F(-3, 4), F(3, 4)], [1, 1, 1])
     res = verify_kkt_exact(net, data)
-    assert res.zero_pairs == ((0, 0),)
+    assert res.zero_pairs == ((1, 0), (1, 2))
     assert not res.is_kkt and res.proof == "farkas" and res.farkas_z
     assert _farkas_holds(net, data, res) and res.recheck()
     # The bound weights are part of the proof: dropping them breaks it.
     stripped = dataclasses.replace(res, farkas_z=())
     assert not _farkas_holds(net, data, stripped) and not stripped.recheck()
+
+
+# --- the grouped system decides like the full one ------------------------------------------------
+
+
+def _full_system_is_feasible(net: Network, data: Dataset) -> bool:
+    """Decide the per-neuron system (one row block per neuron, no grouping) exactly.
+
+    Columns and rows come from :func:`_independent_system`; the exact phase-1 simplex of
+    pwl_kkt.exact runs on all ``3k`` rows (its answer is checked by substitution or Farkas).
+    """
+    import pwl_kkt.exact as ex
+
+    sys_ = ex._build_system(net.to_exact(), data)
+    m, support, pairs, lam_cols, mu_cols, rhs = _independent_system(net, data)
+    assert tuple(support) == sys_.support and sorted(pairs) == list(sys_.pairs)
+    rows = sorted(rhs, key=lambda r: ("wbv".index(r[0]), r[1]))
+    index = {r: a for a, r in enumerate(rows)}
+    columns = [{index[r]: c for r, c in lam_cols[i].items() if c} for i in support]
+    columns += [{index[r]: c for r, c in mu_cols[p].items() if c} for p in sys_.pairs]
+    full = ex._Reduced(rows=tuple(("wbv".index(r[0]), r[1]) for r in rows),
+                       rhs=tuple(rhs[r] for r in rows), columns=tuple(columns))
+    u, y, z = ex._simplex_phase1(sys_, full, ex._independent_rows(full))
+    return u is not None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.one_of(kkt_instances(), perturbed_kkt_instances(), rotated_kkt_instances()))
+def test_grouped_verdict_equals_the_full_per_neuron_system(inst):
+    # Neurons sharing an activation pattern and a direction share one row pair, and the
+    # v-equations are implied by balance; the verdict must be the full system's.
+    net, data = inst
+    res = verify_kkt_exact(net, data)
+    assert res.is_kkt == _full_system_is_feasible(net, data)
+    assert res.recheck()
+    assert (_substitution_holds if res.is_kkt else _farkas_holds)(net, data, res)
+
+
+@settings(max_examples=30, deadline=None)
+@given(rotated_kkt_instances())
+def test_rotated_neurons_are_decided_by_the_solver_with_valid_proofs(inst):
+    net, data = inst
+    res = verify_kkt_exact(net, data)
+    assert res.recheck()
+    assert (_substitution_holds if res.is_kkt else _farkas_holds)(net, data, res)
+
+
+def test_n2000_constant_family_with_farkas_proof_is_fast_enough_to_test():
+    # n = k = 2000, every point a support point: one activation group, two rows.
+    net, data = kkt_instance(2000, 2000, exact=True, seed=1, family="constant",
+                             positive_only=True)
+    res = verify_kkt_exact(net, data)
+    assert not res.is_kkt and res.proof == "farkas" and res.recheck()

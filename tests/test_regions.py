@@ -75,6 +75,26 @@ def test_graph_merging_agrees(net):
     assert [r.hi for r in merged[:-1]] == list(linear_regions(net).breakpoints)
 
 
+@given(st.one_of(exact_networks(max_width=8), dyadic_float_networks(max_width=8)))
+def test_graph_pieces_equal_exact_evaluation(net):
+    # The prefix-sum affine maps must be what the network computes: two exact
+    # evaluations inside every piece (no jump formula involved) fix its map.
+    w, b, _ = net.fractions()
+    cuts = sorted({-bj / wj for wj, bj in zip(w, b) if wj})
+    graph = region_graph(net)
+    assert graph.number_of_nodes() == len(cuts) + 1
+    ends = [None, *cuts, None]
+    for p in range(len(cuts) + 1):
+        lo, hi = ends[p], ends[p + 1]
+        node = graph.nodes[p]
+        assert (node["lo"], node["hi"]) == (lo, hi)
+        x1 = Fraction(0) if lo is None and hi is None else (hi - 1 if lo is None else (
+            lo + 1 if hi is None else (lo + hi) / 2))
+        x0 = x1 - 1 if lo is None else (lo + x1) / 2
+        for x in (x0, x1):
+            assert node["slope"] * x + node["intercept"] == net.exact_value(x)
+
+
 @given(exact_networks(max_width=6), positive_rationals, st.randoms(use_true_random=False))
 def test_invariant_under_scaling_and_permutation(net, a, rnd):
     order = list(range(net.width))
