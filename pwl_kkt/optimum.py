@@ -160,10 +160,12 @@ class MaxMarginOptimum:
 
         Examples
         --------
-        >>> sorted(global_max_margin([0], [1]).to_dict())[:3]
-        ['P_star', 'P_star_exact', 'gap']
+        >>> d = global_max_margin([0], [1]).to_dict()
+        >>> d["P_star_exact"], d["network_exact"], d["multipliers_exact"]
+        ('1', {'w': ['0'], 'b': ['1'], 'v': ['1']}, ['1'])
         """
         w, b, v = self.network.arrays()
+        exact_parts = () if self.network_exact is None else self.network_exact.fractions()
         return {
             "P_star": self.P_star,
             "P_star_exact": self.P_star_exact,
@@ -179,7 +181,7 @@ class MaxMarginOptimum:
             "P_star_exact_reason": self.P_star_exact_reason,
             "network_exact": None
             if self.network_exact is None
-            else {k: [fraction_text(t) for t in p] for k, p in zip("wbv", self.network_exact.fractions())},
+            else dict(zip("wbv", ([fraction_text(t) for t in p] for p in exact_parts))),
             "multipliers_exact": None
             if self.multipliers_exact is None
             else [fraction_text(t) for t in self.multipliers_exact],
@@ -467,7 +469,7 @@ _VERTEX_TOL = 1e-9  # stop when max |G_mu| <= 1 + this: the LP value is P* to th
 
 
 def _per_point(group_values: np.ndarray, inverse: np.ndarray, n: int) -> np.ndarray:
-    """Multipliers per point from multipliers per distinct x: each group's goes to its first point."""
+    """Per-point multipliers from per-distinct-x ones (each group's goes to its first point)."""
     lam = np.zeros(n)
     first: set = set()
     for i, g in enumerate(inverse.tolist()):

@@ -169,3 +169,13 @@ def labelled_networks(draw, max_width: int = 4, max_size: int = 6) -> tuple[Netw
     vals = [net.exact_value(t) for t in xs]
     assume(all(v != 0 for v in vals))
     return net, Dataset(xs, [1 if v > 0 else -1 for v in vals])
+
+
+# --- closed-form optima (issue 15) ----------------------------------------------------------
+
+pair_scales = st.one_of(
+    st.integers(min_value=1, max_value=10**4),
+    st.builds(Fraction, st.integers(min_value=1, max_value=10**4), st.integers(1, 9)),
+    st.floats(min_value=0.125, max_value=1e6),  # read as the dyadic rational it is
+)
+"""Scales ``a > 0`` for the pair ``x = (a, -a)``: ints, Fractions and floats."""
