@@ -412,7 +412,12 @@ def global_max_margin(
     if sparse:
         found = _vertex_network(z, labels, neurons, np.clip(duals, 0.0, None))
         if found is not None:
-            vnet, vup = _feasible(found[0], data)
+            # without simplex dust (basic variables at the solver's tolerance), by the same
+            # rule as above
+            vnet, vup = _feasible(_network(found[0], 1e-6), data)
+            vfull, vup_full = _feasible(_network(found[0], 0.0), data)
+            if not vup <= vup_full * (1 + 1e-6):
+                vnet, vup = vfull, vup_full
             if vup <= upper * (1 + 1e-6):
                 net, upper = vnet, vup
             mu = _per_point(found[1], inverse, data.n)
@@ -425,15 +430,12 @@ def global_max_margin(
     value = min(value, upper)
     from .regions import count_regions
 
+    exact_arg = exact
     if exact is None:
         exact = data.is_exact and data.n <= _EXACT_MAX_N
     proof = _exact_optimum(data, sources) if exact else None
     if proof is None:
-        reason = _NO_PROOF if exact else (
-            "not attempted: the data are floats (pass exact=True to use their dyadic values)"
-            if not data.is_exact
-            else f"not attempted: n > {_EXACT_MAX_N} (pass exact=True)"
-        )
+        reason = _NO_PROOF if exact else _not_attempted(data, exact_arg)
     else:
         reason = None
         if sparse:
@@ -465,7 +467,16 @@ _NO_PROOF = (
     "or the solver was too inaccurate to round them"
 )
 _VERTEX_ROUNDS = 200  # column-generation rounds (each adds the most improving neuron)
+_VERTEX_STALL = 5  # rounds without a decrease of the LP value before stopping
 _VERTEX_TOL = 1e-9  # stop when max |G_mu| <= 1 + this: the LP value is P* to this accuracy
+
+
+def _not_attempted(data: Dataset, exact: bool | None) -> str:
+    if exact is False:
+        return "not attempted (exact=False)"
+    if not data.is_exact:
+        return "not attempted: the data are floats (pass exact=True to use their dyadic values)"
+    return f"not attempted: n > {_EXACT_MAX_N} (pass exact=True)"
 
 
 def _per_point(group_values: np.ndarray, inverse: np.ndarray, n: int) -> np.ndarray:
@@ -483,8 +494,8 @@ def _vertex_network(z: np.ndarray, labels: np.ndarray, neurons: list, lam: np.nd
     """A basic optimal solution of the LP over directions, by column and row generation.
 
     Columns start as the cone program's heavy blocks (above 1e-3 of the total norm), rows as
-    the points whose margin under its network is within twice the smallest; a slack per
-    row with a cost far above the multipliers (an exact penalty) keeps every LP feasible.
+    its support (multipliers above 1e-6 of the largest); a slack per row with a cost far
+    above the multipliers (an exact penalty) keeps every LP feasible.
     ``lam`` are the cone program's multipliers per distinct x. Returns ``(network, mu)``
     (``mu`` the LP multipliers per distinct x) or ``None`` when the LP fails, a slack stays
     positive or the rounds run out. See :func:`global_max_margin`.
@@ -496,13 +507,11 @@ def _vertex_network(z: np.ndarray, labels: np.ndarray, neurons: list, lam: np.nd
     s = np.array([sg for _, sg in neurons], dtype=np.float64)
     r = np.linalg.norm(a, axis=1)
     X = np.stack([z, np.ones(z.size)])
-    start = labels * (np.maximum(a @ X, 0.0).T @ s)
-    if not start.min() > 0:
-        return None
-    rows = start <= 2 * start.min()
+    rows = lam > 1e-6 * float(lam.max()) if lam.max() > 0 else np.ones(z.size, dtype=bool)
     keep = r > 1e-3 * float(r.sum())
     dirs, signs = a[keep] / r[keep, None], s[keep]
     big = 10.0 * max(float(lam.max()), 1e-300)
+    best, stall = math.inf, 0
     for _ in range(_VERTEX_ROUNDS):
         A = labels[:, None] * np.maximum(dirs @ X, 0.0).T * signs
         nr, k = int(rows.sum()), signs.size
@@ -521,9 +530,11 @@ def _vertex_network(z: np.ndarray, labels: np.ndarray, neurons: list, lam: np.nd
         mu[rows] = np.clip(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0, None)
         dm = max_abs_dual(mu, data, exact=False)
         # stop when the LP's multipliers certify optimality (max |G_mu| <= 1 + tol), or when
-        # the most improving neuron is already a column (a degenerate LP whose simplex
-        # multipliers hop between vertices of the optimal face)
-        if dm.max_abs_float <= 1 + _VERTEX_TOL:
+        # the value stalls or the most improving neuron is already a column (a degenerate LP
+        # whose simplex multipliers hop between vertices of the optimal face)
+        stall = stall + 1 if res.fun >= best * (1 - 1e-12) else 0
+        best = min(best, res.fun)
+        if dm.max_abs_float <= 1 + _VERTEX_TOL or stall >= _VERTEX_STALL:
             break
         u = np.asarray(dm.direction, dtype=np.float64) / math.hypot(*dm.direction)
         if np.any(np.all(np.abs(dirs - u) <= 1e-12, axis=1) & (signs == dm.sign)):
@@ -535,9 +546,7 @@ def _vertex_network(z: np.ndarray, labels: np.ndarray, neurons: list, lam: np.nd
     c = np.asarray(res.x[:k], dtype=np.float64)
     if np.any(res.x[k:] > 1e-9):
         return None  # the penalty was not exact: some point is not served by the columns
-    on = c > 0
-    q = np.sqrt(c[on])
-    return Network(dirs[on, 0] * q, dirs[on, 1] * q, signs[on] * q), mu
+    return [(cj * u, sj) for cj, u, sj in zip(c, dirs, signs) if cj > 0], mu
 
 
 def _balanced(net: Network) -> Network:
