@@ -61,7 +61,8 @@ class MaxMarginOptimum:
     Attributes
     ----------
     P_star : float
-        The optimal value ``min 1/2 ||theta||^2`` over all widths (solver value).
+        The optimal value ``min 1/2 ||theta||^2`` over all widths: the cone program's value,
+        or ``upper`` when the network found is better (the solver's accuracy at scale).
     P_star_exact : str or None
         ``P*`` exactly, as the SymPy text of ``sum q / sqrt(M)`` that was proven (see
         :func:`global_max_margin` and :meth:`recheck`), else ``None``.
@@ -73,7 +74,8 @@ class MaxMarginOptimum:
         Its effective number of linear regions (:func:`pwl_kkt.count_regions`), counted on
         ``network_exact`` when ``P*`` was proven.
     lambdas : tuple of float
-        Dual multipliers of the margin constraints (from the solver).
+        Dual multipliers of the margin constraints: the cone program's, or the sparse LP's
+        when they give the better lower bound.
     upper : float
         ``1/2 ||theta||^2`` of ``network`` after normalisation to margin 1.
     lower : float
