@@ -342,8 +342,9 @@ def global_max_margin(
     of the cone program, and while the LP's multipliers ``mu`` have ``max |G_mu| > 1 + 1e-9``
     add the maximising direction of :func:`~pwl_kkt.duality.max_abs_dual` (the most improving
     neuron). A basic solution has at most as many neurons as distinct data points
-    (Caratheodory), and at the end ``sum mu / max|G_mu|`` bounds ``P*`` from below, so the
-    LP value is ``P*`` to a relative 1e-9. It is kept when its normalised value is within
+    (Caratheodory); when the loop ends on that test, ``sum mu / max|G_mu|`` bounds ``P*``
+    from below and the LP value is ``P*`` to a relative 1e-9 (it also ends when the value
+    stalls for five rounds: degenerate LPs). It is kept when its normalised value is within
     the cone program's accuracy (1e-6 relative) of the interior-point network's; else that
     network is returned. ``regions`` is its effective region count (exact on the exact
     network when ``P*`` is proven).
