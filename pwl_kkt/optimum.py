@@ -344,10 +344,11 @@ def global_max_margin(
     neuron). A basic solution has at most as many neurons as distinct data points
     (Caratheodory); when the loop ends on that test, ``sum mu / max|G_mu|`` bounds ``P*``
     from below and the LP value is ``P*`` to a relative 1e-9 (it also ends when the value
-    stalls for five rounds: degenerate LPs). It is kept when its normalised value is within
-    the cone program's accuracy (1e-6 relative) of the interior-point network's; else that
-    network is returned. ``regions`` is its effective region count (exact on the exact
-    network when ``P*`` is proven).
+    stalls for five rounds: degenerate LPs). Light neurons (below 1e-3 of the mass) are then
+    dropped one at a time while the LP value stays within 1e-6 relative. The network is kept
+    when its normalised value is within the cone program's accuracy (1e-6 relative) of the
+    interior-point network's; else that network is returned. ``regions`` is its effective
+    region count (on the exact network when ``P*`` is proven).
 
     ``P_star_exact`` (exact inputs, or ``exact=True``, which reads floats as the dyadic
     rationals they are): candidate multipliers (the LP's vertex multipliers, then the
@@ -549,6 +550,21 @@ def _vertex_network(z: np.ndarray, labels: np.ndarray, neurons: list, lam: np.nd
     c = np.asarray(res.x[:k], dtype=np.float64)
     if np.any(res.x[k:] > 1e-9):
         return None  # the penalty was not exact: some point is not served by the columns
+    # a degenerate LP has several optimal vertices (and the columns carry the cone program's
+    # noise): drop light neurons while the value stays within its accuracy, 1e-6 relative
+    total = float(c.sum())
+    for j in np.argsort(c):
+        if not 0 < c[j] < 1e-3 * total:
+            continue
+        on = c > 0
+        on[j] = False
+        sub = linprog(
+            np.ones(int(on.sum())), A_ub=-A[:, on], b_ub=-np.ones(z.size), bounds=(0, None),
+            method="highs-ds",
+        )
+        if sub.status == 0 and sub.fun <= total * (1 + 1e-6):
+            c = np.zeros(k)
+            c[on] = sub.x
     return [(cj * u, sj) for cj, u, sj in zip(c, dirs, signs) if cj > 0], mu
 
 
