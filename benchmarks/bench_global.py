@@ -22,6 +22,13 @@ seven sign changes as in seed 001's teacher-student setting), measured side by s
   ``n <= --dense-max`` only (default 100: memory and time grow like ``n P = O(n^2)``; at
   n = 1000 it had taken 3 GB and not finished after 10 minutes here).
 
+Second table (``--sparse-sizes``, default 100 and 10000): the optimal *network* returned by
+``global_max_margin`` -- the sparse vertex solution (default, column generation on the LP over
+directions) vs the interior-point network of the cone program (``sparse=False``), measured side
+by side: width, effective regions (:func:`pwl_kkt.count_regions`), time (both include the cone
+program; the ratio is sparse / interior), normalised value ``upper`` and the certified lower
+bound ``lower`` of each.
+
 Printed: times, values, the relative gap ``(sampled - exact) / exact`` (>= 0 up to solver
 accuracy: Clarabel's default relative tolerances are 1e-8, and these programs are badly scaled --
 P* is in the thousands because neighbouring points of opposite labels are close -- so gaps
@@ -140,6 +147,7 @@ def main() -> None:
     parser.add_argument("--factor", type=int, default=10, help="sampled directions per pattern")
     parser.add_argument("--dense-max", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sparse-sizes", type=int, nargs="*", default=[100, 10000])
     args = parser.parse_args()
     print(
         f"{'n':>6} {'patterns':>8} {'exact s':>8} {'P* exact':>12} {'sampled':>8} "
@@ -185,6 +193,32 @@ def main() -> None:
         "exact never worse than sampled: "
         + ("yes" if worse == 0 else f"NO ({worse} size(s) where sampled beat exact)")
     )
+    if args.sparse_sizes:
+        sparse_vs_interior(args.sparse_sizes, args.seed)
+
+
+def sparse_vs_interior(sizes: list[int], seed: int) -> None:
+    """The sparse optimal network vs the interior-point one, side by side."""
+    print(
+        f"\n{'n':>6} {'int width':>9} {'int reg':>8} {'int s':>7} {'int upper':>14} "
+        f"{'sp width':>8} {'sp reg':>7} {'sp s':>7} {'sp upper':>14} {'sp lower':>14} "
+        f"{'s/i time':>8}",
+        flush=True,
+    )
+    for n in sizes:
+        x, y = make_data(n, seed)
+        row = []
+        for sparse in (False, True):
+            t0 = time.perf_counter()
+            opt = global_max_margin(x, y, sparse=sparse)
+            row.append((opt, time.perf_counter() - t0))
+        (di, ti), (ds, ts) = row
+        print(
+            f"{n:>6} {di.network.width:>9} {di.regions:>8} {ti:7.2f} {di.upper:14.6f} "
+            f"{ds.network.width:>8} {ds.regions:>7} {ts:7.2f} {ds.upper:14.6f} {ds.lower:14.6f} "
+            f"{ts / ti:8.2f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

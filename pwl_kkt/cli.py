@@ -302,6 +302,8 @@ def _cmd_optimum(args: argparse.Namespace) -> int:
         return 0
     p_exact = f" = {opt.P_star_exact}" if opt.P_star_exact else ""
     print(f"P* = {opt.P_star:.10g}{p_exact}  (max normalized margin 1/(2P*) = {opt.margin:.10g})")
+    if opt.P_star_exact_reason:
+        print(f"P* exact: {opt.P_star_exact_reason}")
     print(f"optimal network: width {opt.network.width}, {opt.regions} effective linear regions")
     print(
         f"duality gap = {opt.gap:.3g} (upper {opt.upper:.10g}, lower {opt.lower:.10g}); "

@@ -215,3 +215,12 @@ def rotated_kkt_instances(draw) -> tuple[Network, Dataset]:
     new = Network(w, b, v)
     assume(all(q > 0 for q in _margins(new, data)))
     return new, data
+
+# --- closed-form optima (issue 15) ----------------------------------------------------------
+
+pair_scales = st.one_of(
+    st.integers(min_value=1, max_value=10**4),
+    st.builds(Fraction, st.integers(min_value=1, max_value=10**4), st.integers(1, 9)),
+    st.floats(min_value=0.125, max_value=1e6),  # read as the dyadic rational it is
+)
+"""Scales ``a > 0`` for the pair ``x = (a, -a)``: ints, Fractions and floats."""
