@@ -355,6 +355,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         f"{hist.step[last]} steps ({hist.stop_reason}): log L = {hist.log_loss[last]:.6g}, "
         f"||theta|| = {hist.norm[last]:.6g}, normalized margin = {hist.margin[last]:.6g}"
     )
+    print(f"stopped: {hist.stop_detail}")
+    if not hist.separated:
+        print("warning: the trained network does not separate the data")
     if args.out:
         save_network(net, args.out)
         print(f"wrote {args.out}")
