@@ -191,7 +191,16 @@ def loss_and_grad(
 # --- training history -----------------------------------------------------------------------
 
 _COLUMNS = (
-    "step", "s", "t", "loss", "log_loss", "norm", "margin", "smoothed_margin", "angle", "log_t"
+    "step",
+    "s",
+    "t",
+    "loss",
+    "log_loss",
+    "norm",
+    "margin",
+    "smoothed_margin",
+    "angle",
+    "log_t",
 )
 
 
@@ -610,8 +619,10 @@ def train(
                 )
                 break
             counts["loss_rises"] += new.log_loss > ev.log_loss
-            log_t = float(np.logaddexp(
-                log_t, _flow.log_time_increment(math.log(h), ev.log_loss, new.log_loss))
+            log_t = float(
+                np.logaddexp(
+                    log_t, _flow.log_time_increment(math.log(h), ev.log_loss, new.log_loss)
+                )
             )
             s_time += h
             h *= _flow.step_factor(ratio, _PAIR.order)

@@ -131,8 +131,9 @@ def test_tiny_losses_do_not_overflow(loss: str) -> None:
 
 @given(net=dyadic_float_networks(max_width=6), scale=st.integers(200, 1000))
 def test_overflowing_loss_gives_no_nan_gradient(net: Network, scale: int) -> None:
-    # Output weights times 2^scale make L overflow for most networks, yet a neuron that no point activates
-    # has exactly zero gradient (the log frame never forms 0 * inf), and nothing is NaN.
+    # Output weights times 2^scale make L overflow for most networks, yet a neuron that no
+    # point activates has exactly zero gradient (the log frame never forms 0 * inf), and
+    # nothing is NaN.
     w, b, v = net.arrays()
     big = Network(w, b, v * 2.0**scale)
     x, y = np.array([-1.0, 0.25, 2.0]), np.array([1, -1, 1])
@@ -442,6 +443,20 @@ def test_cli_train(tmp_path, capsys) -> None:
         progress=False,
     )
     assert np.array_equal(np.concatenate(net.arrays()), np.concatenate(ref.arrays()))
+
+
+def test_cli_train_says_when_not_separated(tmp_path, capsys) -> None:
+    from pwl_kkt.cli import main
+
+    data = tmp_path / "d.json"
+    data.write_text('{"x": [-2, -1, 0.5, 1, 2], "y": [1, -1, -1, 1, 1]}')
+    argv = ["train", str(data), "--width", "6", "--seed", "3", "--sigma-o", "0.5"]
+    assert main([*argv, "--steps", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "stopped: the step budget (0) is used up" in out
+    assert "does not separate the data" in out
+    assert main([*argv, "--steps", "300", "--lr", "0.1"]) == 0
+    assert "does not separate" not in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
