@@ -28,6 +28,9 @@ from .strategies import dyadic_float_networks
 # eps = 2.2e-16 this is far below 1e-10 of the gradient's largest entry.
 REL_TOL = 1e-10
 
+# Data x = xs / 4 with small integers xs: dyadic, so kinks land exactly on data points often.
+_QUARTER_XS = st.lists(st.integers(-16, 16), min_size=1, max_size=12)
+
 
 def _compare(net: Network, x: np.ndarray, y: np.ndarray, loss: str) -> None:
     w, b, v = net.arrays()
@@ -61,11 +64,7 @@ def test_fast_matches_dense_with_kinks_on_data(loss: str, seed: int) -> None:
     _compare(net, x, y, loss)
 
 
-@given(
-    net=dyadic_float_networks(max_width=8),
-    xs=st.lists(st.integers(-16, 16), min_size=1, max_size=12),
-    data=st.data(),
-)
+@given(net=dyadic_float_networks(max_width=8), xs=_QUARTER_XS, data=st.data())
 def test_fast_matches_dense_dyadic(net: Network, xs: list[int], data) -> None:
     # Dyadic parameters and data: kinks exactly on data points are frequent and exact.
     x = np.array(xs, dtype=float) / 4
@@ -280,11 +279,7 @@ def test_flow_takes_the_min_norm_clarke_element_on_a_kink() -> None:
     assert np.all(np.diff(hist.log_loss) < 0) and np.all(hist.angle[1:] > 0)
 
 
-@given(
-    net=dyadic_float_networks(max_width=8),
-    xs=st.lists(st.integers(-16, 16), min_size=1, max_size=12),
-    data=st.data(),
-)
+@given(net=dyadic_float_networks(max_width=8), xs=_QUARTER_XS, data=st.data())
 def test_kink_sums_match_brute_force(net: Network, xs: list[int], data) -> None:
     # K0_j, K1_j = sums of g_i and g_i x_i over the points with fl(fl(w_j x_i) + b_j) == 0.
     from pwl_kkt import _fastgrad as fg
