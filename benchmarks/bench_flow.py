@@ -142,6 +142,10 @@ def long_run(steps: int) -> None:
         f"smallest over the last 10 records: {hist.angle[-10:].min():.3e}"
     )
     print(f"  normalized margin {hist.margin[-1]:.6g}, smoothed {hist.smoothed_margin[-1]:.6g}")
+    print(
+        f"  steps where log L rose (within rtol): {hist.extra['loss_rises']}, "
+        f"rejected steps: {hist.extra['rejected']}"
+    )
     sm = hist.smoothed_margin[hist.log_loss < -math.log(setup.data.n)]
     rel = -np.diff(sm) / np.abs(sm[:-1])
     print(
