@@ -295,6 +295,29 @@ def test_kink_sums_match_brute_force(net: Network, xs: list[int], data) -> None:
     assert np.array_equal(k1, (on * gs * sd.xs).sum(axis=1))
 
 
+def test_flow_moves_on_from_the_old_stall() -> None:
+    # The previous integrator froze on this network (bit-identical from step ~382,000 to
+    # 700,000): neuron 19's kink sits exactly on a data point, relu'(0) = 0 raised the loss
+    # at every step size, and its step factor collapsed. The flow (minimum-norm Clarke
+    # element, no decrease demanded on such a step) keeps moving: every step turns the
+    # direction, the loss falls overall, and the smoothed margin drops by at most rtol of
+    # itself per step.
+    from pathlib import Path
+
+    from pwl_kkt.teacher import teacher_student_setup
+
+    saved = json.loads((Path(__file__).parent / "data" / "demo_stalled_net.json").read_text())
+    w, b, v = (np.array(saved[key]) for key in "wbv")
+    setup = teacher_student_setup(2, 40, 30, seed=0)
+    x = setup.data.x_float
+    assert ((w[:, None] * x[None, :] + b[:, None]) == 0).any()  # a kink on a data point
+    _, hist = train(Network(w, b, v), setup.data, steps=150, lr=0.05, progress=False)
+    assert hist.stop_reason == "steps" and np.all(hist.angle[1:] > 0)
+    assert hist.log_loss[-1] < hist.log_loss[0] < -307
+    sm = hist.smoothed_margin
+    assert np.all(-np.diff(sm) <= 1e-3 * sm[:-1]) and sm[-1] > sm[0]
+
+
 def test_stall_is_reported_with_its_reason() -> None:
     # A tolerance no step can meet: the error control gives up and says so.
     net0, x, y = _small_problem()
