@@ -323,7 +323,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=["flow", "gd"], default="flow")
     p.add_argument("--steps", type=int, default=2000, help="step budget (default 2000)")
     p.add_argument("--lr", type=float, default=0.01, help="relative step (flow) / rate (gd)")
-    p.add_argument("--rtol", type=float, default=1e-3, help="flow: local error tolerance")
+    p.add_argument("--rtol", type=float, default=1e-2, help="flow: local error tolerance")
     p.add_argument("--seed", type=int, default=0, help="initialization seed (default 0)")
     p.add_argument("--sigma-h", type=float, default=1.0, help="hidden-layer init std (1)")
     p.add_argument("--sigma-o", type=float, default=0.1, help="output-layer init std (0.1)")

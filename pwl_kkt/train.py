@@ -432,7 +432,7 @@ def train(
     record_every: int = 1,
     callback: Callable[[int, Network, dict], bool | None] | None = None,
     progress: bool = True,
-    rtol: float = 1e-3,
+    rtol: float = 1e-2,
 ) -> tuple[Network, TrainingHistory]:
     """Train ``net`` on the data by gradient flow (adaptive Runge-Kutta) or plain GD.
 
@@ -490,7 +490,7 @@ def train(
     progress : bool
         Show a tqdm progress bar.
     rtol : float
-        Flow only: relative local error tolerance of the integrator (default ``1e-3``).
+        Flow only: relative local error tolerance of the integrator (default ``1e-2``).
 
     Returns
     -------

@@ -192,11 +192,12 @@ def _demo_drops(steps: int, rtol: float) -> tuple[int, float]:
     return int((rel > 0).sum()), float(max(rel.max(), 0.0))
 
 
-def test_smoothed_margin_drops_within_rtol_short() -> None:
+@pytest.mark.parametrize("rtol", [1e-2, 1e-3])
+def test_smoothed_margin_drops_within_rtol_short(rtol: float) -> None:
     # Lyu & Li (ICLR 2020): along gradient flow the smoothed margin never decreases once
     # n L < 1. The integrator's stated tolerance: no per-step drop above rtol times the margin.
-    _, worst = _demo_drops(3000, 1e-3)
-    assert worst <= 1e-3
+    _, worst = _demo_drops(3000, rtol)
+    assert worst <= rtol
 
 
 @pytest.mark.slow
@@ -275,8 +276,12 @@ def test_flow_takes_the_min_norm_clarke_element_on_a_kink() -> None:
     norms = np.linalg.norm(plain[None, :] + alphas[:, None] * d[None, :], axis=1)
     # The one-sided limit is off by about one ulp of b_1; the grid step is 1e-5.
     assert np.linalg.norm(clarke) <= norms.min() + 1e-9
-    _, hist = train(Network(w, b, v), x, y, steps=50, lr=0.05, progress=False)
-    assert np.all(np.diff(hist.log_loss) < 0) and np.all(hist.angle[1:] > 0)
+    # Training moves on; where the kink meets the point log L may rise, by at most the
+    # stated tolerance rtol * max(|log(n L)|, 1) per step, and it falls overall.
+    _, hist = train(Network(w, b, v), x, y, steps=50, lr=0.05, rtol=1e-3, progress=False)
+    assert np.all(hist.angle[1:] > 0) and hist.log_loss[-1] < hist.log_loss[0]
+    scale = np.maximum(np.abs(hist.log_loss[1:] + math.log(len(x))), 1.0)
+    assert np.all(np.diff(hist.log_loss) <= 1e-3 * scale)
 
 
 @given(net=dyadic_float_networks(max_width=8), xs=_QUARTER_XS, data=st.data())
@@ -311,7 +316,7 @@ def test_flow_moves_on_from_the_old_stall() -> None:
     setup = teacher_student_setup(2, 40, 30, seed=0)
     x = setup.data.x_float
     assert ((w[:, None] * x[None, :] + b[:, None]) == 0).any()  # a kink on a data point
-    _, hist = train(Network(w, b, v), setup.data, steps=150, lr=0.05, progress=False)
+    _, hist = train(Network(w, b, v), setup.data, steps=150, lr=0.05, rtol=1e-3, progress=False)
     assert hist.stop_reason == "steps" and np.all(hist.angle[1:] > 0)
     assert hist.log_loss[-1] < hist.log_loss[0] < -307
     sm = hist.smoothed_margin
