@@ -436,18 +436,23 @@ def train(
 ) -> tuple[Network, TrainingHistory]:
     """Train ``net`` on the data by gradient flow (adaptive Runge-Kutta) or plain GD.
 
-    ``method="flow"`` integrates ``dtheta/ds = -grad L(theta) / L(theta)``, the gradient-flow
-    path in the loss-normalized clock ``ds = L dt`` (Lyu & Li, "Gradient Descent Maximizes the
-    Margin of Homogeneous Neural Networks", ICLR 2020, use this loss-based step), by the
-    Bogacki-Shampine 3(2) embedded Runge-Kutta pair with error control: a step is accepted
-    when its local error estimate is at most ``rtol * ||theta||``, so the direction
-    ``theta / ||theta||`` is followed to relative accuracy ``rtol`` per step; the step size
-    adapts (it shrinks where a kink crosses a data point and grows on smooth stretches, never
-    beyond a relative move ``lr``). Lyu & Li's smoothed margin, non-decreasing along the flow
-    once ``n L < l(0)``, then drops by at most about ``rtol`` times itself per step, and less as
-    ``rtol`` shrinks. The GF time ``t = int ds / L`` is tracked in logs (``log_t``).
-    Everything runs in a log frame (``log L`` and ``grad L / L`` from softmax weights), so
-    training goes on far below float64's range of ``L``.
+    ``method="flow"`` integrates ``dtheta/ds = F = -grad L(theta) / L(theta)``, the
+    gradient-flow path in the loss-normalized clock ``ds = L dt`` (Lyu & Li, "Gradient Descent
+    Maximizes the Margin of Homogeneous Neural Networks", ICLR 2020, use this loss-based
+    step), with error control: Euler steps checked by the embedded Heun estimate
+    ``h (F_1 - F_0) / 2`` of their local error. A step is accepted when that error is at most
+    ``rtol`` relative to ``||theta||`` and, mapped to the margins ``y_i N(x_i)``, at most
+    ``rtol`` of the largest margin; when ``log L`` follows the dissipation law
+    ``d log L/ds = -||F||^2`` to ``rtol max(|log(n L)|, 1)``; and, on a step where no kink
+    crosses or sits on a data point, when ``log L`` does not rise (the flow is stiff near a
+    max-margin direction, and this is what an explicit step past its stability limit breaks
+    first). The step adapts (small where kinks cross data points, never a relative move
+    beyond ``lr``). Measured consequence (tests and ``benchmarks/bench_flow.py``): Lyu & Li's
+    smoothed margin, non-decreasing along the flow once ``n L < l(0)``, drops by at most
+    ``rtol`` of itself per step, and its drops shrink with ``rtol``. The GF time
+    ``t = int ds / L`` is tracked in logs (``log_t``). Everything runs in a log frame
+    (``log L``, and ``grad L / L`` from softmax weights), so training goes on far below
+    float64's range of ``L``.
 
     ``method="gd"``: ``theta <- theta - lr * grad L(theta)``, with ``relu'(0) = 0``.
 
@@ -460,7 +465,8 @@ def train(
     instead of being pushed across it by a selection that raises the loss. Where the
     selection ``relu'(0) = 0`` is already shortest (Example 1 of Safran, Vardi & Lee, NeurIPS
     2022: a neuron with ``v_j = 0``) nothing changes. Each field evaluation costs
-    O((n + k) log(n + k)); a flow step takes three. Training is deterministic.
+    O((n + k) log(n + k)); an accepted flow step takes one (a rejected one another).
+    Training is deterministic.
 
     Parameters
     ----------
@@ -490,7 +496,8 @@ def train(
     progress : bool
         Show a tqdm progress bar.
     rtol : float
-        Flow only: relative local error tolerance of the integrator (default ``1e-2``).
+        Flow only: relative local error tolerance of the integrator (default ``1e-2``;
+        smaller follows the flow more closely at more steps per unit of ``s`` early on).
 
     Returns
     -------
