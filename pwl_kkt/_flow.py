@@ -7,13 +7,13 @@ used is Heun-Euler 2(1): the Euler step ``y_1 = y_0 + h F(y_0)`` is propagated a
 evaluation per step. The flow is stiff near a max-margin direction (the support margins
 equalize on a time scale ``~ 1 / ||theta||^2``, the direction moves slowly), so the step is
 limited by stability more than by accuracy; per field evaluation forward Euler has the
-largest real stability interval among these pairs. (Bogacki-Shampine 3(2), which propagates
-its third-order solution, was measured to sit on its stability limit with the loss rising on
-a third of the late steps at the same tolerance.) The caller turns the error into a ratio
-to its tolerance; the next step is ``h * clip(0.9 ratio^(-1/(order+1)), 0.2, 5)``. Where a
-kink crosses a data point the field jumps, the estimate grows like ``h`` times the jump, and
-the controller shrinks ``h`` until the step meets the tolerance: the step never collapses
-to zero at a nonsmooth point.
+largest real stability interval among these pairs. (Bogacki-Shampine 3(2), propagating its
+third-order solution with a parameter-only error norm, sat on its stability limit on the
+teacher-student demo setting: the loss rose on 6,044 of 20,000 steps at rtol 1e-3.)
+The caller turns the error into a ratio to its tolerance; the next step is
+``h * clip(0.9 ratio^(-1/(order+1)), 0.2, 5)``. Where a kink crosses a data point the field
+jumps, the estimate grows like ``h`` times the jump, and the controller shrinks ``h`` until
+the step meets the tolerance: the step never collapses to zero at a nonsmooth point.
 
 The flow's own time follows from ``dt = ds / L``; over one step ``log L`` is nearly linear in
 ``s`` (its slope is ``-||F||^2``), so ``t`` grows by ``h e^(-a) (e^(a-b) - 1) / (a - b)`` with
