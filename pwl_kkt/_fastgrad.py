@@ -100,12 +100,12 @@ def activity(w: np.ndarray, b: np.ndarray, data: SortedData) -> Activity:
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         if pos.size:
             wp, bp = w[pos], b[pos]
-            t = np.nan_to_num(-bp / wp, nan=0.0)
+            t = -bp / wp  # a nan guess is only a guess: it is checked
             guess = np.searchsorted(xs, t, side="right").astype(np.int64)
             lo[pos] = _first_true(lambda i, s: wp[s] * xs[i] + bp[s] > 0, n, guess)
         if neg.size:
             wn, bn = w[neg], b[neg]
-            t = np.nan_to_num(-bn / wn, nan=0.0)
+            t = -bn / wn
             guess = np.searchsorted(xs, t, side="left").astype(np.int64)
             hi[neg] = _first_true(lambda i, s: ~(wn[s] * xs[i] + bn[s] > 0), n, guess)
     const = zero[b[zero] > 0]
@@ -115,10 +115,31 @@ def activity(w: np.ndarray, b: np.ndarray, data: SortedData) -> Activity:
 
 def outputs(w: np.ndarray, b: np.ndarray, v: np.ndarray, data: SortedData, act: Activity):
     """``N(x_i)`` at the sorted data: ``x_i`` times the active ``sum v w`` plus ``sum v b``."""
+    return active_sums(w, v * w, v * b, data, act)
+
+
+def output_derivative(
+    w: np.ndarray,
+    b: np.ndarray,
+    v: np.ndarray,
+    d: tuple[np.ndarray, np.ndarray, np.ndarray],
+    data: SortedData,
+    act: Activity,
+) -> np.ndarray:
+    """Directional derivative of ``N(x_i)`` along ``d = (d_w, d_b, d_v)`` at fixed activity.
+
+    ``sum_{j active at i} v_j (d_wj x_i + d_bj) + d_vj (w_j x_i + b_j)``.
+    """
+    dw, db, dv = d
+    return active_sums(w, v * dw + dv * w, v * db + dv * b, data, act)
+
+
+def active_sums(
+    w: np.ndarray, slope: np.ndarray, inter: np.ndarray, data: SortedData, act: Activity
+) -> np.ndarray:
+    """``x_i * sum slope_j + sum inter_j`` over the neurons j active at each sorted point."""
     n = data.n
-    slope = _split_cumsum(w, act, v * w, n)
-    inter = _split_cumsum(w, act, v * b, n)
-    return data.xs * slope + inter
+    return data.xs * _split_cumsum(w, act, slope, n) + _split_cumsum(w, act, inter, n)
 
 
 def _split_cumsum(w: np.ndarray, act: Activity, weights: np.ndarray, n: int) -> np.ndarray:
@@ -166,3 +187,36 @@ def param_grads(
         s0[act.const] = g.sum()
         s1[act.const] = gx.sum()
     return v * s1, v * s0, w * s1 + b * s0
+
+
+def kink_sums(
+    w: np.ndarray, b: np.ndarray, data: SortedData, act: Activity, g: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(K0_j, K1_j)``: the sums of ``g_i`` and ``g_i x_i`` over the points exactly on kink j.
+
+    A point is on neuron j's kink when ``fl(fl(w_j x_i) + b_j) == 0``: the Clarke selection
+    ``relu'(0) = 0`` leaves it out of ``A_j``, and ``relu'(0) = 1`` would add it. By
+    monotonicity these points sit right next to the active half-line (just below ``lo_j`` for
+    ``w_j > 0``, from ``hi_j`` on for ``w_j < 0``), so one check per neuron finds them; a
+    neuron with ``w_j = b_j = 0`` has every point on its kink. O(k) plus the points found.
+    """
+    xs, n, k = data.xs, data.n, w.shape[0]
+    k0 = np.zeros(k)
+    k1 = np.zeros(k)
+    cand = np.full(k, -1, dtype=np.int64)
+    cand[act.pos] = act.lo[act.pos] - 1
+    cand[act.neg] = act.hi[act.neg]
+    step = np.where(w > 0, -1, 1)
+    idx = np.flatnonzero((cand >= 0) & (cand < n))
+    hit = idx[w[idx] * xs[cand[idx]] + b[idx] == 0]
+    for j in hit.tolist():  # rare: a kink exactly on a data point
+        i = int(cand[j])
+        while 0 <= i < n and w[j] * xs[i] + b[j] == 0:
+            k0[j] += g[i]
+            k1[j] += g[i] * xs[i]
+            i += int(step[j])
+    dead = (w == 0) & (b == 0)
+    if dead.any():
+        k0[dead] = g.sum()
+        k1[dead] = (g * xs).sum()
+    return k0, k1

@@ -353,6 +353,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=["flow", "gd"], default="flow")
     p.add_argument("--steps", type=int, default=2000, help="step budget (default 2000)")
     p.add_argument("--lr", type=float, default=0.01, help="relative step (flow) / rate (gd)")
+    p.add_argument("--rtol", type=float, default=1e-2, help="flow: local error tolerance")
     p.add_argument("--seed", type=int, default=0, help="initialization seed (default 0)")
     p.add_argument("--sigma-h", type=float, default=1.0, help="hidden-layer init std (1)")
     p.add_argument("--sigma-o", type=float, default=0.1, help="output-layer init std (0.1)")
@@ -378,6 +379,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         method=args.method,
         steps=args.steps,
         lr=args.lr,
+        rtol=args.rtol,
         progress=args.progress,
     )
     last = len(hist) - 1
@@ -385,6 +387,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         f"{hist.step[last]} steps ({hist.stop_reason}): log L = {hist.log_loss[last]:.6g}, "
         f"||theta|| = {hist.norm[last]:.6g}, normalized margin = {hist.margin[last]:.6g}"
     )
+    print(f"stopped: {hist.stop_detail}")
+    if not hist.separated:
+        print("warning: the trained network does not separate the data")
     if args.out:
         save_network(net, args.out)
         print(f"wrote {args.out}")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _fastgrad as fg
+from . import _flow
 from .data import Dataset, as_dataset
 from .errors import InvalidDataError, InvalidValueError, require
 from .network import Network
@@ -103,9 +104,17 @@ class _Eval:
     q: np.ndarray
     log_loss: float
     grad_over_loss: tuple[np.ndarray, np.ndarray, np.ndarray]
+    act: fg.Activity
+    on_kink: bool = False
 
 
-def _evaluate(w, b, v, data: fg.SortedData, loss: str) -> _Eval:
+def _evaluate(w, b, v, data: fg.SortedData, loss: str, clarke: bool = False) -> _Eval:
+    """Margins, log loss and ``grad L / L``; ``clarke`` picks the flow's minimum-norm element.
+
+    With ``clarke=False`` the selection is ``relu'(0) = 0``. With ``clarke=True`` the points
+    exactly on a neuron's kink contribute the fraction ``alpha_j in [0, 1]`` of their
+    ``relu'(0) = 1`` term that makes neuron j's part of ``grad L / L`` shortest.
+    """
     act = fg.activity(w, b, data)
     q = data.ys * fg.outputs(w, b, v, data, act)
     log_l, log_dl = _log_loss_terms(q, loss)
@@ -113,7 +122,29 @@ def _evaluate(w, b, v, data: fg.SortedData, loss: str) -> _Eval:
     log_loss = lse - math.log(data.n)
     # grad L / L = sum_i (l'(q_i) / sum_m l(q_m)) y_i grad N(x_i): softmax-like weights.
     coef = -np.exp(log_dl - lse) * data.ys
-    return _Eval(q, log_loss, fg.param_grads(w, b, v, data, act, coef))
+    gw, gb, gv = fg.param_grads(w, b, v, data, act, coef)
+    on_kink = False
+    if clarke:
+        k0, k1 = fg.kink_sums(w, b, data, act, coef)
+        if k0.any() or k1.any():
+            on_kink = True
+            dw, db = v * k1, v * k0
+            alpha = _flow.min_norm_clarke((gw, gb), (dw, db))
+            gw, gb = gw + alpha * dw, gb + alpha * db
+    return _Eval(q, log_loss, (gw, gb, gv), act, on_kink)
+
+
+def _scale_by_loss(g: np.ndarray, log_loss: float) -> np.ndarray:
+    """``g * L`` from ``log L``: a plain product when ``L`` is a normal float, else in logs.
+
+    In logs a zero entry stays 0 where ``0 * inf`` would be NaN, and entries that are
+    representable although ``L`` itself overflows or underflows come out right.
+    """
+    value = math.exp(log_loss) if log_loss < 709.0 else math.inf
+    if value > 1e-300 and math.isfinite(value):
+        return g * value
+    with np.errstate(divide="ignore", over="ignore"):
+        return np.sign(g) * np.exp(np.log(np.abs(g)) + log_loss)
 
 
 def loss_and_grad(
@@ -138,8 +169,9 @@ def loss_and_grad(
     Returns
     -------
     loss : float
-        May underflow to 0.0 for huge margins; the gradient is computed from log-scaled
-        terms and underflows gracefully.
+        May underflow to 0.0 for huge margins or overflow to ``inf`` for hugely negative
+        ones; the gradient is computed as ``(grad L / L) * L`` in logs, so each entry is
+        right wherever it is representable (zero stays zero, never ``0 * inf = nan``).
     grads : tuple of three float64 arrays
         ``(dL/dw, dL/db, dL/dv)``.
 
@@ -155,13 +187,24 @@ def loss_and_grad(
     data = _sorted_data(x, y)
     ev = _evaluate(w, b, v, data, loss)
     value = math.exp(ev.log_loss) if ev.log_loss < 709.0 else math.inf
-    grads = tuple(g * value for g in ev.grad_over_loss)
+    grads = tuple(_scale_by_loss(g, ev.log_loss) for g in ev.grad_over_loss)
     return value, grads  # type: ignore[return-value]
 
 
 # --- training history -----------------------------------------------------------------------
 
-_COLUMNS = ("step", "s", "t", "loss", "log_loss", "norm", "margin", "smoothed_margin", "angle")
+_COLUMNS = (
+    "step",
+    "s",
+    "t",
+    "loss",
+    "log_loss",
+    "norm",
+    "margin",
+    "smoothed_margin",
+    "angle",
+    "log_t",
+)
 
 
 @dataclass(frozen=True)
@@ -173,11 +216,11 @@ class TrainingHistory:
     step : array
         Step index of each record.
     s : array
-        Loss-normalized time ``s`` of the flow integrator (``ds = lr`` per step; for
+        Loss-normalized time ``s`` of the flow integrator (the sum of its adaptive steps; for
         ``method="gd"`` the sum of ``lr * L``).
     t : array
-        Gradient-flow time: ``dt = ds / L`` for the flow, ``lr`` per step for GD (``inf`` once
-        ``L`` underflows).
+        Gradient-flow time: ``dt = ds / L`` for the flow, ``lr`` per step for GD (``inf``
+        once it exceeds float64; ``log_t`` keeps it).
     loss, log_loss : array
         ``L(theta)`` (may underflow to 0) and ``log L(theta)`` (never underflows).
     norm : array
@@ -190,7 +233,16 @@ class TrainingHistory:
         every point is classified correctly with ``n L < l(0)``.
     angle : array
         Angle (radians) between ``theta / ||theta||`` at this record and the previous one.
+    log_t : array
+        ``log t`` (``-inf`` at ``t = 0``); finite where ``t`` overflows. Computed from ``t``
+        when not given.
     loss_name, method, lr, stop_reason : str, str, float, str
+        ``stop_reason`` is one of ``"steps"``, ``"target_loss"``, ``"margin_plateau"``,
+        ``"max_time"``, ``"callback"``, ``"stationary"``, ``"stalled"``.
+    stop_detail : str
+        Why training stopped, in words (e.g. what stalled, and where).
+    separated : bool (property)
+        Whether the last recorded network classifies every point correctly.
 
     Examples
     --------
@@ -209,13 +261,18 @@ class TrainingHistory:
     margin: np.ndarray
     smoothed_margin: np.ndarray
     angle: np.ndarray
+    log_t: np.ndarray | None = None
     loss_name: str = "exp"
     method: str = "flow"
     lr: float = 0.0
     stop_reason: str = ""
+    stop_detail: str = ""
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.log_t is None:
+            with np.errstate(divide="ignore"):
+                object.__setattr__(self, "log_t", np.log(np.asarray(self.t, dtype=np.float64)))
         for name in _COLUMNS:
             arr = np.array(getattr(self, name), dtype=np.int64 if name == "step" else np.float64)
             arr.setflags(write=False)
@@ -223,6 +280,17 @@ class TrainingHistory:
 
     def __len__(self) -> int:
         return int(self.step.shape[0])
+
+    @property
+    def separated(self) -> bool:
+        """Whether the last record has every ``y_i N(x_i) > 0`` (normalized margin > 0).
+
+        Examples
+        --------
+        >>> TrainingHistory(*([[0, 1]] * 9)).separated
+        True
+        """
+        return bool(self.margin.shape[0] and self.margin[-1] > 0)
 
     def to_dict(self) -> dict:
         """JSON-ready dict (non-finite numbers as the strings ``"inf"``/``"nan"``).
@@ -240,7 +308,11 @@ class TrainingHistory:
         out: dict = {name: enc(getattr(self, name)) for name in _COLUMNS}
         out["step"] = self.step.tolist()
         out.update(
-            loss_name=self.loss_name, method=self.method, lr=self.lr, stop_reason=self.stop_reason
+            loss_name=self.loss_name,
+            method=self.method,
+            lr=self.lr,
+            stop_reason=self.stop_reason,
+            stop_detail=self.stop_detail,
         )
         return out
 
@@ -253,13 +325,14 @@ class TrainingHistory:
         >>> TrainingHistory.from_dict(TrainingHistory(*([[1]] * 9)).to_dict()).step.tolist()
         [1]
         """
-        cols = {name: [float(x) for x in data[name]] for name in _COLUMNS}
+        cols = {name: [float(x) for x in data[name]] for name in _COLUMNS if name in data}
         return cls(
             **cols,
             loss_name=data.get("loss_name", "exp"),
             method=data.get("method", "flow"),
             lr=float(data.get("lr", 0.0)),
             stop_reason=data.get("stop_reason", ""),
+            stop_detail=data.get("stop_detail", ""),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -268,7 +341,7 @@ class TrainingHistory:
         same = all(
             np.array_equal(getattr(self, c), getattr(other, c), equal_nan=True) for c in _COLUMNS
         )
-        meta = ("loss_name", "method", "lr", "stop_reason")
+        meta = ("loss_name", "method", "lr", "stop_reason", "stop_detail")
         return same and all(getattr(self, m) == getattr(other, m) for m in meta)
 
     __hash__ = None  # type: ignore[assignment]
@@ -359,14 +432,41 @@ def train(
     record_every: int = 1,
     callback: Callable[[int, Network, dict], bool | None] | None = None,
     progress: bool = True,
+    rtol: float = 1e-2,
 ) -> tuple[Network, TrainingHistory]:
-    """Train ``net`` on the data by gradient flow (loss-normalized Euler steps) or GD.
+    """Train ``net`` on the data by gradient flow (adaptive Runge-Kutta) or plain GD.
 
-    ``method="flow"``: ``theta <- theta - lr * grad L(theta) / L(theta)``, Euler steps of
-    ``dtheta/ds = -grad L / L``, the gradient-flow path with GF time ``dt = ds / L``
-    (DESIGN.md section 5; Lyu & Li 2019's loss-based step). ``method="gd"``:
-    ``theta <- theta - lr * grad L(theta)``. Clarke selection ``relu'(0) = 0``. Each step
-    costs O((n + k) log(n + k)); training is deterministic (no randomness at all).
+    ``method="flow"`` integrates ``dtheta/ds = F = -grad L(theta) / L(theta)``, the
+    gradient-flow path in the loss-normalized clock ``ds = L dt`` (Lyu & Li, "Gradient Descent
+    Maximizes the Margin of Homogeneous Neural Networks", ICLR 2020, use this loss-based
+    step), with error control: Euler steps checked by the embedded Heun estimate
+    ``h (F_1 - F_0) / 2`` of their local error. A step is accepted when that error is at most
+    ``rtol`` relative to ``||theta||`` and, mapped to the margins ``y_i N(x_i)``, at most
+    ``rtol`` of the largest margin; when ``log L`` follows the dissipation law
+    ``d log L/ds = -||F||^2`` to ``rtol max(|log(n L)|, 1)``; and, on a step where no kink
+    crosses or sits on a data point, when ``log L`` does not rise (the flow is stiff near a
+    max-margin direction, and this is what an explicit step past its stability limit breaks
+    first). The step adapts (small where kinks cross data points, never a relative move
+    beyond ``lr``). Measured consequence (tests and ``benchmarks/bench_flow.py``): Lyu & Li's
+    smoothed margin, non-decreasing along the flow once ``n L < l(0)``, drops by at most
+    ``rtol`` of itself per step, and its drops shrink with ``rtol``. The GF time
+    ``t = int ds / L`` is tracked in logs (``log_t``). Everything runs in a log frame
+    (``log L``, and ``grad L / L`` from softmax weights), so training goes on far below
+    float64's range of ``L``.
+
+    ``method="gd"``: ``theta <- theta - lr * grad L(theta)``, with ``relu'(0) = 0``.
+
+    Nonsmooth points: ``relu'(0) = 0`` (a point exactly on a kink does not move that neuron),
+    except that the flow, for a point exactly on neuron j's kink, takes the shortest element
+    of the Clarke subdifferential between ``relu'(0) = 0`` and ``relu'(0) = 1`` for that
+    neuron. Along a gradient flow of such a (definable) loss the velocity is exactly this
+    minimum-norm element (Davis, Drusvyatskiy, Kakade & Lee, "Stochastic subgradient method
+    converges on tame functions", FoCM 2020), so a kink can slide along a support point
+    instead of being pushed across it by a selection that raises the loss. Where the
+    selection ``relu'(0) = 0`` is already shortest (Example 1 of Safran, Vardi & Lee, NeurIPS
+    2022: a neuron with ``v_j = 0``) nothing changes. Each field evaluation costs
+    O((n + k) log(n + k)); an accepted flow step takes one (a rejected one another).
+    Training is deterministic.
 
     Parameters
     ----------
@@ -378,12 +478,10 @@ def train(
     loss : {"exp", "logistic"}
     method : {"flow", "gd"}
     steps : int
-        Step budget.
+        Budget of accepted steps (rejected flow steps are retried, not counted).
     lr : float
-        Flow: relative step size; each Euler step moves ``theta`` by
-        ``||delta theta|| = lr * max(||theta||, 1)`` (times a shrink factor that halves when a
-        step would raise the loss, which gradient flow never does, and recovers by 1.25x per
-        accepted step). GD: the fixed learning rate.
+        Flow: the first step and the largest relative step,
+        ``||delta theta|| <= lr * max(||theta||, 1)`` to first order. GD: the learning rate.
     target_loss : float, optional
         Stop once ``L <= target_loss`` (compared in log space, so tiny targets work).
     margin_plateau : float, optional
@@ -397,22 +495,29 @@ def train(
         ``callback(step, net, record)`` after each record; returning ``True`` stops training.
     progress : bool
         Show a tqdm progress bar.
+    rtol : float
+        Flow only: relative local error tolerance of the integrator (default ``1e-2``;
+        smaller follows the flow more closely at more steps per unit of ``s`` early on).
 
     Returns
     -------
     (Network, TrainingHistory)
-        The float network after training, and its history (``stop_reason`` is one of
+        The float network after training, and its history: ``stop_reason`` is one of
         ``"steps"``, ``"target_loss"``, ``"margin_plateau"``, ``"max_time"``, ``"callback"``,
-        ``"stationary"`` (zero gradient) or ``"stalled"`` (no loss-decreasing flow step found)).
+        ``"stationary"`` (zero gradient) or ``"stalled"`` (the flow step cannot move theta
+        in float64, or the error control cannot meet ``rtol``); ``stop_detail`` says why in
+        words and whether the result separates the data (also ``history.separated``).
 
     Examples
     --------
-    Example 1 of seed 001: the second neuron never moves and the direction stays put.
+    Example 1 of Safran, Vardi & Lee: the second neuron never moves and the direction stays put.
 
     >>> net0 = Network([0.0, 0.0], [1.0, 0.0], [1.0, 0.0])
     >>> net, hist = train(net0, [4.0, -4.0], [1, 1], steps=200, lr=0.1, progress=False)
     >>> net.w.tolist(), float(net.b[1]), float(net.v[1]), bool(net.b[0] == net.v[0] > 1)
     ([0.0, 0.0], 0.0, 0.0, True)
+    >>> hist.separated, hist.stop_reason
+    (True, 'steps')
     """
     _check_loss(loss)
     if method not in _METHODS:
@@ -422,16 +527,23 @@ def train(
     steps = _count(steps, "steps", 0)
     record_every = _count(record_every, "record_every", 1)
     lr_f = _positive(lr, "lr", allow_none=False)
-    assert lr_f is not None
+    rtol_f = _positive(rtol, "rtol", allow_none=False)
+    assert lr_f is not None and rtol_f is not None
     log_target = None if target_loss is None else math.log(_positive(target_loss, "target_loss"))
     plateau = None if margin_plateau is None else _positive(margin_plateau, "margin_plateau")
     max_time = None if max_time is None else _positive(max_time, "max_time")
     data = fg.SortedData.build(ds.x_float, ds.y)
-    n = data.n
+    n, k = data.n, w.shape[0]
+    theta = np.concatenate([w, b, v])
+
+    def field(y: np.ndarray) -> tuple[np.ndarray, _Eval]:
+        ev = _evaluate(*_split(y, k), data, loss, clarke=True)
+        return -np.concatenate(ev.grad_over_loss), ev
 
     rows: list[tuple[float, ...]] = []
     prev_dir: np.ndarray | None = None
-    s_time, gf_time = 0.0, 0.0
+    s_time, log_t = 0.0, -math.inf
+    counts = {"rejected": 0, "loss_rises": 0}
     start = time.perf_counter()
     bar = None
     if progress:
@@ -441,7 +553,6 @@ def train(
 
     def record(step: int, ev: _Eval) -> dict:
         nonlocal prev_dir
-        theta = np.concatenate([w, b, v])
         sq = float(theta @ theta)
         norm = math.sqrt(sq)
         direction = theta / norm if norm > 0 else theta
@@ -454,63 +565,87 @@ def train(
         row = dict(
             step=step,
             s=s_time,
-            t=gf_time,
+            t=math.exp(log_t) if log_t < 709.0 else math.inf,
             loss=math.exp(ev.log_loss) if ev.log_loss < 709.0 else math.inf,
             log_loss=ev.log_loss,
             norm=norm,
             margin=qmin / sq if sq > 0 else math.nan,
             smoothed_margin=_smoothed_margin(ev.log_loss, n, sq, loss),
             angle=angle,
+            log_t=log_t,
         )
         rows.append(tuple(row[c] for c in _COLUMNS))
         return row
 
-    stop_reason = "steps"
-    shrink = 1.0
-    ev = _evaluate(w, b, v, data, loss)
+    stop_reason, detail = "steps", f"the step budget ({steps}) is used up"
+    if method == "flow":
+        velocity, ev = field(theta)
+    else:
+        ev = _evaluate(w, b, v, data, loss)
+    h: float | None = None
     last = record(0, ev)
     step = 0
     while True:
         if log_target is not None and ev.log_loss <= log_target:
-            stop_reason = "target_loss"
+            stop_reason, detail = "target_loss", f"log L = {ev.log_loss:.6g} <= log target_loss"
             break
         if step >= steps:
             break
         if max_time is not None and time.perf_counter() - start >= max_time:
-            stop_reason = "max_time"
+            stop_reason, detail = "max_time", f"the wall-clock budget of {max_time:g} s is used up"
             break
-        gw, gb, gv = ev.grad_over_loss
         if method == "flow":
-            gnorm = math.sqrt(float(gw @ gw + gb @ gb + gv @ gv))
-            if gnorm == 0.0:
+            fnorm = float(np.sqrt(velocity @ velocity))
+            if fnorm == 0.0:
                 stop_reason = "stationary"
+                detail = f"grad L = 0 at step {step} (minimum-norm Clarke element)"
                 break
-            theta_norm = math.sqrt(float(w @ w + b @ b + v @ v))
-            # Relative step control: ||delta theta|| = lr * max(||theta||, 1) * shrink, and a
-            # step that raises the loss (gradient flow never does) is halved and retried.
-            base = lr_f * max(theta_norm, 1.0) / gnorm
-            for _ in range(60):
-                eta = base * shrink
-                nw, nb, nv = w - eta * gw, b - eta * gb, v - eta * gv
-                new = _evaluate(nw, nb, nv, data, loss)
-                if new.log_loss <= ev.log_loss:
+            tnorm = float(np.sqrt(theta @ theta))
+            h_max = lr_f * max(tnorm, 1.0) / fnorm
+            h = h_max if h is None else min(h, h_max)
+            for _ in range(_MAX_REJECTS):
+                new_theta, new_velocity, new, err = _flow.embedded_step(
+                    _PAIR, field, theta, h, velocity
+                )
+                ratio = _error_ratio(
+                    theta, (ev, velocity), (new, new_velocity), h, err, data, rtol_f
+                )
+                if ratio <= 1.0:
                     break
-                shrink *= 0.5
+                counts["rejected"] += 1
+                h *= _flow.step_factor(ratio, _PAIR.order)
             else:
                 stop_reason = "stalled"
+                detail = (
+                    f"at step {step} the error control missed rtol = {rtol_f:g} for "
+                    f"{_MAX_REJECTS} step sizes down to ds = {h:.3g} (log L = {ev.log_loss:.6g})"
+                )
                 break
-            shrink = min(1.0, shrink * 1.25)
-            s_time += eta
-            gf_time += eta * math.exp(-ev.log_loss) if ev.log_loss > -709.0 else math.inf
+            if np.array_equal(new_theta, theta):
+                stop_reason = "stalled"
+                detail = (
+                    f"at step {step} the flow step ds = {h:.3g} leaves theta unchanged in "
+                    f"float64 (log L = {ev.log_loss:.6g}, ||theta|| = {tnorm:.6g})"
+                )
+                break
+            counts["loss_rises"] += new.log_loss > ev.log_loss
+            log_t = float(
+                np.logaddexp(
+                    log_t, _flow.log_time_increment(math.log(h), ev.log_loss, new.log_loss)
+                )
+            )
+            s_time += h
+            h *= _flow.step_factor(ratio, _PAIR.order)
+            theta, velocity = new_theta, new_velocity
         else:
             scale = math.exp(ev.log_loss) if ev.log_loss < 709.0 else math.inf
             eta = lr_f * scale
             s_time += eta
-            gf_time += lr_f
+            log_t = math.log(lr_f * (step + 1))
             with np.errstate(over="ignore", invalid="ignore"):
-                nw, nb, nv = w - eta * gw, b - eta * gb, v - eta * gv
-                finite = all(np.isfinite(a).all() for a in (nw, nb, nv))
-                new = _evaluate(nw, nb, nv, data, loss) if finite else None
+                new_theta = theta - eta * np.concatenate(ev.grad_over_loss)
+                finite = bool(np.isfinite(new_theta).all())
+                new = _evaluate(*_split(new_theta, k), data, loss) if finite else None
             if new is None or not (
                 math.isfinite(new.log_loss)
                 and all(np.isfinite(g).all() for g in new.grad_over_loss)
@@ -518,15 +653,16 @@ def train(
                 raise InvalidValueError(
                     f"training diverged at step {step + 1} (non-finite values); lower lr={lr_f:g}"
                 )
-        w, b, v, ev = nw, nb, nv, new
+            theta = new_theta
+        ev = new
         step += 1
         if bar is not None:
             bar.update(1)
         if step % record_every == 0 or step == steps:
             prev_margin = last["margin"]
             last = record(step, ev)
-            if callback is not None and callback(step, Network(w, b, v), last):
-                stop_reason = "callback"
+            if callback is not None and callback(step, Network(*_split(theta, k)), last):
+                stop_reason, detail = "callback", f"the callback asked to stop at step {step}"
                 break
             if (
                 plateau is not None
@@ -534,11 +670,15 @@ def train(
                 and abs(last["margin"] - prev_margin) <= plateau * abs(last["margin"])
             ):
                 stop_reason = "margin_plateau"
+                detail = f"the normalized margin changed by <= {plateau:g} of itself"
                 break
     if rows[-1][0] != step:
         record(step, ev)
     if bar is not None:
         bar.close()
+    wrong = int((ev.q <= 0).sum())
+    if wrong:
+        detail += f"; the network does not separate the data ({wrong} of {n} points misclassified)"
     cols = list(zip(*rows))
     history = TrainingHistory(
         *(np.array(c) for c in cols),
@@ -546,8 +686,73 @@ def train(
         method=method,
         lr=lr_f,
         stop_reason=stop_reason,
+        stop_detail=detail,
+        extra=dict(counts),
     )
-    return Network(w.copy(), b.copy(), v.copy()), history
+    return Network(*(a.copy() for a in _split(theta, k))), history
+
+
+def _error_ratio(
+    theta: np.ndarray,
+    old: tuple[_Eval, np.ndarray],
+    new: tuple[_Eval, np.ndarray],
+    h: float,
+    err: np.ndarray,
+    data: fg.SortedData,
+    rtol: float,
+) -> float:
+    """Local error over tolerance: the largest of three indicators, each ``<= 1`` to accept.
+
+    * parameters: ``||e|| / (rtol ||theta_0||)``;
+    * margins: ``max_i |y_i dN(x_i)[e]| / (rtol max_i |q_i|)`` -- the margins
+      ``q_i = y_i N(x_i)`` grow like ``||theta||^2`` and carry ``log L``, so a relative error
+      ``rtol`` in ``theta`` alone would let ``log L`` err by far more;
+    * dissipation: along the flow ``d log L / ds = -||F||^2``; the step's change of ``log L``
+      must match the trapezoid rule ``-h (||F_0||^2 + ||F_1||^2) / 2`` to
+      ``rtol max(|log(n L)|, 1)``, and on a smooth step (no kink crosses or sits on a data
+      point) ``log L`` must not rise at all (beyond rounding). A step past the explicit
+      method's stability limit (the flow is stiff: the support margins equalize fast while
+      the direction moves slowly) breaks this first.
+    """
+    ev0, f0 = old
+    ev1, f1 = new
+    if not math.isfinite(ev1.log_loss):
+        return math.inf
+    k = theta.shape[0] // 3
+    dq = fg.output_derivative(*_split(theta, k), _split(err, k), data, ev1.act)
+    scale = float(np.max(np.abs(ev1.q)))
+    ratios = [float(np.sqrt(err @ err)) / (rtol * float(np.sqrt(theta @ theta)))]
+    if scale > 0:
+        ratios.append(float(np.max(np.abs(dq))) / (rtol * scale))
+    predicted = -0.5 * h * (float(f0 @ f0) + float(f1 @ f1))
+    defect = abs(ev1.log_loss - ev0.log_loss - predicted)
+    smooth = (
+        not (ev0.on_kink or ev1.on_kink)
+        and np.array_equal(ev0.act.lo, ev1.act.lo)
+        and np.array_equal(ev0.act.hi, ev1.act.hi)
+    )
+    ratios.append(defect / (rtol * max(abs(ev1.log_loss + math.log(data.n)), 1.0)))
+    rise = ev1.log_loss - ev0.log_loss
+    if smooth and rise > 64 * _EPS * max(abs(ev0.log_loss), 1.0):
+        # The flow's loss never rises; on a smooth step a rise is the explicit step's
+        # instability (h beyond 2 / the largest curvature). Where a kink crosses or sits on
+        # a data point the Clarke selection can make a decrease impossible: no demand there.
+        ratios.append(4.0)
+    return max(ratios)
+
+
+_EPS = float(np.finfo(float).eps)
+
+
+#: The embedded Runge-Kutta pair of the flow.
+_PAIR = _flow.HEUN_EULER
+
+#: Consecutive rejected step sizes (each at least 5x smaller) before the flow reports a stall.
+_MAX_REJECTS = 60
+
+
+def _split(theta: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return theta[:k], theta[k : 2 * k], theta[2 * k :]
 
 
 def _count(value: object, name: str, minimum: int) -> int:
