@@ -1,0 +1,593 @@
+"""The KKT point of Problem (4) that a separating network is heading to, computed fast.
+
+Gradient flow converges to a KKT point of Problem (4) only in direction and only like
+``1 / log t`` (Lyu & Li, "Gradient Descent Maximizes the Margin of Homogeneous Neural
+Networks", ICLR 2020), so a trained network is never a KKT point. :func:`kkt_limit` solves for
+the nearby one directly, using the structure of KKT points (Safran, Vardi & Lee, "On the
+Effective Number of Linear Regions in Shallow Univariate ReLU Networks", NeurIPS 2022,
+Eqs. 5-6): neurons with the same activation pattern point the same way, so a KKT point is
+fixed by its support S, its activation groups A (pattern, output sign ``sigma_A``,
+``c_A = sum_{j in A} v_j^2``) and the multipliers, through the square system::
+
+    y_i sum_{A ni i} c_A g_A . xt_i = 1   (i in S),     ||g_A||^2 = 1   (every group A),
+    g_A = sum_{i in A} lambda_i y_i xt_i,  xt_i = (x_i, 1).
+
+Algorithm (all steps structured, none dense in n x k):
+
+1. normalize to minimum margin 1 and group the neurons by (activation half-line on the
+   sorted data, sign of ``v``);
+2. with the groups' activation half-lines fixed, Problem (4) for the merged group neurons
+   ``a_A = c_A sigma_A g_A`` is the convex program ``min sum_A ||a_A||`` subject to the
+   margins and the sign conditions that keep every half-line (two per end, since ``a_A . xt``
+   is affine in x). It is solved with cvxpy over prefix-sum variables (O(n + m) nonzeros), and
+   its multipliers seed S and lambda. A half-line end whose sign condition carries a positive
+   multiplier wants to move: that group's range moves one point and the program is solved
+   again (an active-set loop on the patterns);
+3. Newton on the reduced square system above polishes ``(lambda_S, c)`` to float accuracy,
+   inside an active-set loop on S (drop a point whose multiplier is not positive, add a point
+   whose margin drops below 1);
+4. the KKT network: neuron j of group A gets ``v_j = sigma_A sqrt(share_j c_A)`` and
+   ``u_j = v_j g_A``, its share ``v_j^2 / sum_{l in A} v_l^2`` kept from the input; neurons of
+   no group get 0. ``eps`` and ``delta`` are recomputed from that network with the residual
+   definitions of :func:`pwl_kkt.certify_kkt` (Clarke selection ``[z > 0]``, prefix sums over
+   the support), not read off the solver.
+
+That the result is *the flow's* limit is evidence, not proof: the angle between the input's
+direction and the result is reported, so one can train on and watch it shrink.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _reduced as rd
+from .data import Dataset, as_dataset
+from .errors import InvalidValueError
+from .kkt import margins
+from .network import Network
+
+__all__ = ["KKTLimit", "LimitGroup", "kkt_limit"]
+
+_PATTERN_ROUNDS = 40
+_SUPPORT_ROUNDS = 40
+_WORKING_SET = 4000  # beyond this many points the margins are added as they become violated
+_DEAD = 1e-6  # a group whose ||a_A|| is below this fraction of the largest is zero (solver residue)
+_EXACT_CHECK = 200_000
+_IMPROVE = 1e-9  # relative decrease of sum ||a_A|| that counts as progress of a pattern move  # n * k up to which an exact input is tested with verify_kkt_exact
+
+
+@dataclass(frozen=True)
+class LimitGroup:
+    """One activation group of a KKT point.
+
+    Attributes
+    ----------
+    pattern : tuple of int
+        The support points (input indices) on which the group's neurons are active.
+    sign : int
+        ``sigma_A``, the sign of the neurons' output weights.
+    c : float
+        ``c_A = sum_{j in A} v_j^2``.
+    g : tuple of float
+        ``g_A = sum_{i in A} lambda_i y_i (x_i, 1)``, a unit vector; every neuron of the group
+        has ``(w_j, b_j) = v_j g_A``, kink at ``-g_A[1] / g_A[0]``.
+    neurons : tuple of int
+        The neurons of the group.
+    """
+
+    pattern: tuple[int, ...]
+    sign: int
+    c: float
+    g: tuple[float, float]
+    neurons: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class KKTLimit:
+    """The KKT point of Problem (4) found from a separating network (see :func:`kkt_limit`).
+
+    Attributes
+    ----------
+    network : Network
+        The KKT network of the same width, normalized to minimum margin 1.
+    lambdas : tuple of float
+        One multiplier per data point (input order), zero off the support.
+    support : tuple of int
+        The support points (margin 1), input indices in increasing order.
+    groups : tuple of LimitGroup
+    eps, delta : float
+        Relative stationarity residual and complementary-slackness mass of ``network`` with
+        ``lambdas`` (definitions of :func:`pwl_kkt.certify_kkt`).
+    angle : float
+        Angle (radians) between the input's parameter vector and ``network``'s.
+    sq_norm_before, sq_norm_after : float
+        ``||theta||^2`` of the input normalized to margin 1, and of ``network``.
+    seconds : float
+        Wall time.
+    method : str
+        How the point was found.
+    iterations : int
+        Pattern rounds plus Newton/support rounds.
+    converged : bool
+        The reduced system was solved to float accuracy and every open condition (positive
+        multipliers and ``c_A``, strict patterns, margins above 1 off the support) holds in
+        float. A proof is :attr:`proof` (``kkt_limit(..., prove=True)``).
+    reason : str
+        Why not converged (or a one-line summary when converged).
+    proof : KKTProof or None
+        The ball-arithmetic proof when asked for.
+
+    Examples
+    --------
+    >>> lim = kkt_limit(Network([0.0, 0.0], [1.0, 0.0], [1.0, 0.0]), [4, -4], [1, 1])
+    >>> lim.converged, lim.angle, lim.lambdas
+    (True, 0.0, (0.5, 0.5))
+    """
+
+    network: Network
+    lambdas: tuple[float, ...]
+    support: tuple[int, ...]
+    groups: tuple[LimitGroup, ...]
+    eps: float
+    delta: float
+    angle: float
+    sq_norm_before: float
+    sq_norm_after: float
+    seconds: float
+    method: str
+    iterations: int
+    converged: bool
+    reason: str
+    proof: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary (the network as float lists, the proof nested).
+
+        Examples
+        --------
+        >>> lim = kkt_limit(Network([0.0], [1.0], [1.0]), [4, -4], [1, 1])
+        >>> sorted(lim.to_dict())[:3]
+        ['angle', 'converged', 'delta']
+        """
+        w, b, v = self.network.to_float().arrays()
+        d = {f.name: getattr(self, f.name) for f in self.__dataclass_fields__.values()}
+        d["network"] = {"w": w.tolist(), "b": b.tolist(), "v": v.tolist()}
+        d["lambdas"] = list(self.lambdas)
+        d["support"] = list(self.support)
+        d["groups"] = [asdict(g) for g in self.groups]
+        d["proof"] = None if self.proof is None else self.proof.to_dict()
+        return d
+
+    def to_json(self) -> str:
+        """JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), indent=2)
+
+
+# --- the pattern-fixed convex program ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cone:
+    a: np.ndarray  # m x 2
+    lam: np.ndarray  # multipliers of the working-set margins
+    work: np.ndarray  # sorted positions of the working set
+    shift_start: np.ndarray  # per group: -1, 0, +1 move of the range's start
+    shift_stop: np.ndarray
+    status: str
+    value: float = math.inf
+
+
+def _ends(groups: rd.Groups, n: int) -> list[tuple[np.ndarray, np.ndarray, float, int, int]]:
+    """Sign conditions ``sense * a_A . xt_p >= 0`` that keep each group's half-line.
+
+    Rows ``(groups, positions, sense, which end (0 start, 1 stop), move if it binds)``.
+    """
+    st, sp_ = groups.start, groups.stop
+    idx = np.arange(groups.m)
+    out = []
+    inner = st > 0
+    out.append((idx[inner], st[inner] - 1, -1.0, 0, -1))  # x_{start-1} inactive
+    out.append((idx, st, 1.0, 0, +1))  # x_start active
+    out.append((idx, sp_ - 1, 1.0, 1, -1))  # x_{stop-1} active
+    inner = sp_ < n
+    out.append((idx[inner], sp_[inner], -1.0, 1, +1))  # x_stop inactive
+    return out
+
+
+def _cone(data, groups: rd.Groups, work: np.ndarray, solver: str | None) -> _Cone:
+    import cvxpy as cp
+    import scipy.sparse as sp
+
+    m, nw, n = groups.m, work.size, data.n
+    xw, yw = data.xs[work], data.ys[work]
+    af = cp.Variable(2 * m)
+    suffix = groups.stop == n
+    cols = np.arange(m)
+    # suffix groups enter at the first working point of their range, prefix groups leave
+    # after the last one; R and L accumulate sigma_A a_A from the left and from the right.
+    enter = np.searchsorted(work, groups.start, side="left")
+    leave = np.searchsorted(work, groups.stop, side="left")
+    rows_s = enter[suffix]
+    ok_s = rows_s < nw
+    rows_p = leave[~suffix]
+    ok_p = rows_p > 0
+
+    def scatter(rows, sel, d):
+        g = cols[sel]
+        return sp.csr_matrix(
+            (groups.sigma[g].astype(float), (rows, 2 * g + d)), shape=(max(nw, 1), 2 * m)
+        )
+
+    R = cp.Variable((nw, 2))
+    L = cp.Variable((nw + 1, 2))
+    diff_r = sp.diags([np.ones(nw), -np.ones(nw - 1)], [0, -1], shape=(nw, nw), format="csr")
+    diff_l = sp.diags([np.ones(nw), -np.ones(nw)], [0, 1], shape=(nw, nw + 1), format="csr")
+    cons = [L[nw, :] == 0]
+    ss = np.flatnonzero(suffix)[ok_s]
+    pp = np.flatnonzero(~suffix)[ok_p]
+    for d in (0, 1):
+        cons.append(diff_r @ R[:, d] == scatter(rows_s[ok_s], ss, d)[:nw] @ af)
+        cons.append(diff_l @ L[:, d] == scatter(rows_p[ok_p] - 1, pp, d)[:nw] @ af)
+    slope = R[:, 0] + L[:nw, 0]
+    icpt = R[:, 1] + L[:nw, 1]
+    margin = cp.multiply(yw * xw, slope) + cp.multiply(yw, icpt) >= 1
+    cons.append(margin)
+    ends = []
+    for g, p, sense, which, move in _ends(groups, n):
+        if g.size == 0:
+            continue
+        mat = sp.csr_matrix(
+            (
+                np.concatenate([sense * data.xs[p], sense * np.ones(g.size)]),
+                (np.tile(np.arange(g.size), 2), np.concatenate([2 * g, 2 * g + 1])),
+            ),
+            shape=(g.size, 2 * m),
+        )
+        con = mat @ af >= 0
+        cons.append(con)
+        ends.append((g, which, move, con))
+    obj = cp.sum(cp.norm(cp.reshape(af, (m, 2), order="C"), 2, axis=1))
+    prob = cp.Problem(cp.Minimize(obj), cons)
+    try:
+        prob.solve(solver=solver)
+    except cp.error.SolverError as exc:
+        return _Cone(np.zeros((m, 2)), np.zeros(nw), work, np.zeros(m, int), np.zeros(m, int),
+                     f"solver_error: {exc}")
+    if af.value is None or margin.dual_value is None:
+        return _Cone(np.zeros((m, 2)), np.zeros(nw), work, np.zeros(m, int), np.zeros(m, int),
+                     str(prob.status))
+    a = np.asarray(af.value, dtype=float).reshape(m, 2)
+    lam = np.maximum(np.asarray(margin.dual_value, dtype=float).reshape(-1), 0.0)
+    scale = max(float(lam.max()) if lam.size else 0.0, 1e-300)
+    live = np.linalg.norm(a, axis=1) > _DEAD * max(float(np.linalg.norm(a, axis=1).max()), 1e-300)
+    shift = [np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)]
+    best = [np.zeros(m), np.zeros(m)]
+    for g, which, move, con in ends:
+        dual = np.asarray(con.dual_value, dtype=float).reshape(-1)
+        want = (dual > 1e-6 * scale) & live[g] & (dual > best[which][g])
+        shift[which][g[want]] = move
+        best[which][g[want]] = dual[want]
+    # One move per round, the end with the largest multiplier (moving several ends at once
+    # can cycle between two configurations that each want the other).
+    which = int(best[1].max() > best[0].max())
+    top = int(np.argmax(best[which]))
+    only = [np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)]
+    only[which][top] = shift[which][top]
+    value = float(np.linalg.norm(a, axis=1).sum())
+    return _Cone(a, lam, work, only[0], only[1], str(prob.status), value)
+
+
+# --- public ------------------------------------------------------------------------------------
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    """Angle between two vectors, accurate near 0 (``2 atan2(|a^ - b^|, |a^ + b^|)``)."""
+    ua, ub = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    return float(2.0 * math.atan2(np.linalg.norm(ua - ub), np.linalg.norm(ua + ub)))
+
+
+def _check_tol(value: float, name: str) -> float:
+    f = float(value)
+    if not (math.isfinite(f) and 0 < f < 1):
+        raise InvalidValueError(f"{name} = {value!r} must be a finite number in (0, 1)")
+    return f
+
+
+def kkt_limit(
+    net: Network,
+    x: object,
+    y: object | None = None,
+    *,
+    prove: bool = False,
+    support_tol: float = 1e-6,
+    solver: str | None = None,
+) -> KKTLimit:
+    """The KKT point of Problem (4) near ``net``, same width, normalized to margin 1.
+
+    See the module docstring for the algorithm: a pattern-fixed convex program seeds the
+    support and the multipliers, Newton on the reduced square system polishes them, and the
+    KKT network keeps each neuron's share of its group from the input.
+
+    Parameters
+    ----------
+    net : Network
+        Any network that classifies every point strictly correctly (trained, loaded from
+        PyTorch, hand-built).
+    x, y
+        A :class:`~pwl_kkt.Dataset`, or inputs and labels in {-1, +1}.
+    prove : bool
+        Also prove the result with ball arithmetic (:func:`pwl_kkt.prove_kkt_point`); the
+        proof is in :attr:`KKTLimit.proof`.
+    support_tol : float
+        Multipliers below this fraction of the largest are solver residue: such points are
+        not in the initial support.
+    solver : str, optional
+        cvxpy solver for the convex program (default: cvxpy's choice, Clarabel).
+
+    Returns
+    -------
+    KKTLimit
+        ``converged`` is ``False`` (with ``reason``) when the solve did not reach a point
+        satisfying every KKT condition in float; what was reached is returned anyway.
+
+    Raises
+    ------
+    MisclassifiedError
+        ``net`` does not classify every point strictly correctly.
+    NotSeparableError, InvalidDataError, InvalidValueError
+        Conflicting labels, malformed data, NaN, a bad ``support_tol``.
+
+    Examples
+    --------
+    A network that separates the data but is no KKT point (its kink is not where the
+    multipliers put it) moves to one; the angle says how far:
+
+    >>> lim = kkt_limit(Network([1.0, -1.0], [0.5, 0.5], [1.0, 1.0]), [-1, 1], [1, 1])
+    >>> lim.converged, lim.eps < 1e-12, round(lim.sq_norm_after, 6)
+    (True, True, 1.0)
+    """
+    start = time.perf_counter()
+    support_tol = _check_tol(support_tol, "support_tol")
+    ds = as_dataset(x, y).require_separable()
+    q_in = margins(net, ds)  # raises MisclassifiedError
+    m_min = float(q_in.min())
+    w0, b0, v0 = (t / math.sqrt(m_min) for t in net.to_float().arrays())
+    theta_in = np.concatenate([w0, b0, v0])
+    data, order = rd.sorted_data(ds.x_float, ds.y)
+    k = w0.size
+    if net.is_exact and ds.n * k <= _EXACT_CHECK:
+        exact = _exact_input(net, ds, theta_in, start)
+        if exact is not None:
+            return _with_proof(exact, net, ds, prove)
+    groups = rd.groups_of(w0, b0, v0, data)
+    qs = q_in[order] / m_min
+    if data.n <= _WORKING_SET:
+        work = np.arange(data.n)
+    else:
+        work = np.sort(np.argsort(qs, kind="stable")[:_WORKING_SET])
+    rounds = 0
+    reason = ""
+    cone = best = None
+    for rounds in range(1, _PATTERN_ROUNDS + 1):  # noqa: B007 - the count is reported
+        cone = _cone(data, groups, work, solver)
+        if cone.status not in ("optimal", "optimal_inaccurate"):
+            reason = f"the pattern-fixed convex program failed: {cone.status}"
+            break
+        trial = rd.network(groups, _dirs(cone.a, groups), np.linalg.norm(cone.a, axis=1), k)
+        low = np.flatnonzero(rd.sorted_margins(trial, data) < 1 - 1e-7)
+        missing = np.setdiff1d(low, work)
+        if missing.size:
+            work = np.union1d(work, missing)
+            continue
+        if best is not None and not cone.value < best[1].value * (1 - _IMPROVE):
+            # the move did not lower the norm beyond the solver's accuracy: keep the best
+            groups, cone = best
+            break
+        best = (groups, cone)
+        moved = (cone.shift_start != 0) | (cone.shift_stop != 0)
+        if not moved.any():
+            break
+        groups = rd.regroup(
+            groups,
+            np.ones(groups.m, dtype=bool),
+            groups.start + cone.shift_start,
+            groups.stop + cone.shift_stop,
+            v0,
+        )
+    else:
+        reason = f"the activation patterns still moved after {_PATTERN_ROUNDS} rounds"
+    assert cone is not None
+    if reason:
+        return _finish(_Partial(groups, None, cone.lam, cone.work, reason), data, order, ds,
+                       theta_in, cone, rounds, start, prove, net)
+    cnorm = np.linalg.norm(cone.a, axis=1)
+    keep = cnorm > _DEAD * max(float(cnorm.max()) if cnorm.size else 0.0, 1e-300)
+    groups_k = rd.regroup(groups, keep, groups.start, groups.stop, v0)
+    c0 = np.zeros(groups_k.m)
+    kept = np.flatnonzero(keep)
+    # the kept groups keep their order in regroup unless two merge; map c by key
+    key = {(int(s), int(e), int(g)): i for i, (s, e, g) in
+           enumerate(zip(groups_k.start, groups_k.stop, groups_k.sigma))}
+    for a in kept.tolist():
+        c0[key[(int(groups.start[a]), int(groups.stop[a]), int(groups.sigma[a]))]] += cnorm[a]
+    lam_w = cone.lam
+    sup = cone.work[lam_w > support_tol * max(float(lam_w.max()) if lam_w.size else 0.0, 1e-300)]
+    lam0 = lam_w[np.isin(cone.work, sup)]
+    part = _support_loop(data, groups_k, sup, lam0, c0, k)
+    return _finish(part, data, order, ds, theta_in, cone, rounds + part.rounds, start, prove, net)
+
+
+def _dirs(a: np.ndarray, groups: rd.Groups) -> np.ndarray:
+    norm = np.linalg.norm(a, axis=1)
+    safe = np.where(norm > 0, norm, 1.0)
+    return groups.sigma[:, None] * a / safe[:, None]
+
+
+@dataclass(frozen=True)
+class _Partial:
+    groups: rd.Groups
+    sol: rd.Solution | None
+    lam: np.ndarray
+    support: np.ndarray
+    reason: str
+    rounds: int = 0
+
+
+def _support_loop(data, groups: rd.Groups, sup, lam, c, k: int) -> _Partial:
+    """Newton on the reduced system inside an active-set loop on the support."""
+    sol = None
+    for rounds in range(1, _SUPPORT_ROUNDS + 1):
+        sol = rd.newton(data, groups, sup, lam, c)
+        if not sol.converged:
+            why = "Jacobian singular" if sol.cond >= 1e13 else "Newton did not converge"
+            return _Partial(groups, sol, sol.lam, sup, f"{why} (|F| = {sol.residual:.2g}, "
+                            f"cond = {sol.cond:.2g})", rounds)
+        if sol.lam.size and sol.lam.min() <= 0:
+            drop = int(np.argmin(sol.lam))
+            sup, lam, c = np.delete(sup, drop), np.delete(sol.lam, drop), sol.c
+            continue
+        G = rd.directions(data, groups, sol)
+        net = rd.network(groups, G, sol.c, k)
+        q = rd.sorted_margins(net, data)
+        q[sup] = np.inf
+        worst = int(np.argmin(q))
+        if q[worst] < 1.0 - 1e-12:
+            pos = int(np.searchsorted(sup, worst))
+            sup = np.insert(sup, pos, worst)
+            lam, c = np.insert(sol.lam, pos, 0.0), sol.c
+            continue
+        if (sol.c <= 0).any():
+            return _Partial(groups, sol, sol.lam, sup, "a group's c_A is not positive", rounds)
+        if not rd.consistent(data, groups, G).all():
+            return _Partial(groups, sol, sol.lam, sup,
+                            "a group's direction does not keep its activation pattern", rounds)
+        return _Partial(groups, sol, sol.lam, sup, "", rounds)
+    return _Partial(groups, sol, sol.lam if sol else lam, sup,
+                    f"the support still changed after {_SUPPORT_ROUNDS} rounds", _SUPPORT_ROUNDS)
+
+
+def _finish(part: _Partial, data, order, ds: Dataset, theta_in, cone: _Cone, rounds: int,
+            start: float, prove: bool, net_in: Network) -> KKTLimit:
+    k = theta_in.size // 3
+    groups = part.groups
+    if part.sol is not None:
+        G = rd.directions(data, groups, part.sol)
+        c = part.sol.c
+        sup, lam = part.support, part.sol.lam
+    else:  # the convex program's own (less accurate) point
+        G = _dirs(cone.a, groups)
+        c = np.linalg.norm(cone.a, axis=1)
+        sup, lam = cone.work, cone.lam
+    net = rd.network(groups, G, c, k)
+    q = rd.sorted_margins(net, data)
+    if q.min() > 0:
+        net = net.scaled(1.0 / math.sqrt(float(q.min())))
+    eps, delta = rd.stationarity(net, data, sup, lam)
+    lambdas = np.zeros(ds.n)
+    lambdas[order[sup]] = lam
+    theta = np.concatenate(net.arrays())
+    out_groups = _limit_groups(groups, G, c, order, sup)
+    converged = not part.reason
+    reason = part.reason or (
+        f"reduced system solved (|F| = {part.sol.residual:.1g}); {len(out_groups)} group(s), "
+        f"{sup.size} support point(s)"
+    )
+    result = KKTLimit(
+        network=net,
+        lambdas=tuple(lambdas.tolist()),
+        support=tuple(sorted(int(i) for i in order[sup])),
+        groups=out_groups,
+        eps=eps,
+        delta=delta,
+        angle=_angle(theta_in, theta) if np.linalg.norm(theta) > 0 else math.pi,
+        sq_norm_before=float(theta_in @ theta_in),
+        sq_norm_after=float(theta @ theta),
+        seconds=time.perf_counter() - start,
+        method="pattern-fixed convex program (cvxpy) + Newton on the reduced system",
+        iterations=rounds,
+        converged=converged,
+        reason=reason,
+    )
+    return _with_proof(result, net_in, ds, prove)
+
+
+def _limit_groups(groups: rd.Groups, G, c, order, sup) -> tuple[LimitGroup, ...]:
+    out = []
+    for a in range(groups.m):
+        members = np.flatnonzero(groups.group_of == a)
+        if members.size == 0:
+            continue
+        inside = sup[(sup >= groups.start[a]) & (sup < groups.stop[a])]
+        out.append(
+            LimitGroup(
+                pattern=tuple(sorted(int(i) for i in order[inside])),
+                sign=int(groups.sigma[a]),
+                c=float(c[a]),
+                g=(float(G[a, 0]), float(G[a, 1])),
+                neurons=tuple(int(j) for j in members),
+            )
+        )
+    return tuple(out)
+
+
+def _exact_input(net: Network, ds: Dataset, theta_in, start: float) -> KKTLimit | None:
+    """An exact input that *is* a KKT point is its own limit (decided by verify_kkt_exact)."""
+    from fractions import Fraction
+
+    from .exact import verify_kkt_exact
+
+    res = verify_kkt_exact(net, ds)
+    if not res.is_kkt:
+        return None
+    m = res.min_margin
+    root = Fraction(math.isqrt(m.numerator), math.isqrt(m.denominator))
+    out = net.scaled(1 / root) if root * root == m else net.to_float().scaled(1 / math.sqrt(m))
+    lam = tuple(float(t) for t in res.lambdas)
+    data, order = rd.sorted_data(ds.x_float, ds.y)
+    w, b, v = out.to_float().arrays()
+    groups = rd.groups_of(w, b, v, data)
+    pos = np.argsort(order)
+    sup = np.sort(pos[list(res.support)])
+    theta = np.concatenate([w, b, v])
+    G = np.zeros((groups.m, 2))
+    c = np.zeros(groups.m)
+    for a in range(groups.m):
+        j = np.flatnonzero(groups.group_of == a)
+        c[a] = float(v[j] @ v[j])
+        G[a] = (w[j[0]] / v[j[0]], b[j[0]] / v[j[0]])
+    eps, delta = rd.stationarity(out, data, sup, np.array(lam)[order[sup]])
+    return KKTLimit(
+        network=out,
+        lambdas=lam,
+        support=tuple(sorted(res.support)),
+        groups=_limit_groups(groups, G, c, order, sup),
+        eps=eps,
+        delta=delta,
+        angle=0.0,
+        sq_norm_before=float(theta_in @ theta_in),
+        sq_norm_after=float(theta @ theta),
+        seconds=time.perf_counter() - start,
+        method="the input is an exact KKT point (verify_kkt_exact)",
+        iterations=0,
+        converged=True,
+        reason="the input is an exact KKT point: " + res.reason,
+    )
+
+
+def _with_proof(result: KKTLimit, net_in: Network, ds: Dataset, prove: bool) -> KKTLimit:
+    if not prove:
+        return result
+    from dataclasses import replace
+
+    from .proof import prove_kkt_point
+
+    source = net_in if result.angle == 0.0 and net_in.is_exact else result.network
+    t0 = time.perf_counter()
+    proof = prove_kkt_point(source, ds)
+    return replace(result, proof=proof, seconds=result.seconds + time.perf_counter() - t0)
