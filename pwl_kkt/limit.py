@@ -403,24 +403,23 @@ def kkt_limit(
     else:
         reason = f"the activation patterns still moved after {_PATTERN_ROUNDS} rounds"
     assert cone is not None
-    if reason:
-        return _finish(_Partial(groups, None, cone.lam, cone.work, reason), data, order, ds,
-                       theta_in, cone, rounds, start, prove, net)
     cnorm = np.linalg.norm(cone.a, axis=1)
     keep = cnorm > _DEAD * max(float(cnorm.max()) if cnorm.size else 0.0, 1e-300)
-    groups_k = rd.regroup(groups, keep, groups.start, groups.stop, v0)
-    c0 = np.zeros(groups_k.m)
-    kept = np.flatnonzero(keep)
-    # the kept groups keep their order in regroup unless two merge; map c by key
-    key = {(int(s), int(e), int(g)): i for i, (s, e, g) in
-           enumerate(zip(groups_k.start, groups_k.stop, groups_k.sigma))}
-    for a in kept.tolist():
-        c0[key[(int(groups.start[a]), int(groups.stop[a]), int(groups.sigma[a]))]] += cnorm[a]
-    lam_w = cone.lam
-    sup = cone.work[lam_w > support_tol * max(float(lam_w.max()) if lam_w.size else 0.0, 1e-300)]
-    lam0 = lam_w[np.isin(cone.work, sup)]
-    part = _support_loop(data, groups_k, sup, lam0, c0, k)
-    return _finish(part, data, order, ds, theta_in, cone, rounds + part.rounds, start, prove, net)
+    trial = rd.network(groups, _dirs(cone.a, groups), cnorm * keep, k)
+    if reason:
+        return _finish(trial, None, None, None, data, order, ds, theta_in, rounds, start,
+                       reason, prove, net)
+    w1, b1, v1 = trial.arrays()
+    q1 = rd.sorted_margins(trial, data)
+    lam_full = np.zeros(data.n)
+    lam_full[cone.work] = cone.lam
+    groups1 = rd.groups_of(w1, b1, v1, data)
+    _, _, a1 = rd.targets(groups1, w1, b1, v1)
+    s0 = np.flatnonzero(q1 <= 1.0 + support_tol)
+    groups1, st = rd.structure(data, groups1, a1, s0, v1, support_tol)
+    part = _support_loop(data, groups1, st, trial, lam_full, k)
+    return _finish(part.net, part.groups, part.st, part.sol, data, order, ds, theta_in,
+                   rounds + part.rounds, start, part.reason, prove, net)
 
 
 def _dirs(a: np.ndarray, groups: rd.Groups) -> np.ndarray:
@@ -431,77 +430,90 @@ def _dirs(a: np.ndarray, groups: rd.Groups) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Partial:
-    groups: rd.Groups
+    net: Network
+    groups: rd.Groups | None
+    st: rd.Structure | None
     sol: rd.Solution | None
-    lam: np.ndarray
-    support: np.ndarray
     reason: str
     rounds: int = 0
 
 
-def _support_loop(data, groups: rd.Groups, sup, lam, c, k: int) -> _Partial:
+def _support_loop(data, groups: rd.Groups, st: rd.Structure, trial: Network, lam_full, k: int):
     """Newton on the reduced system inside an active-set loop on the support."""
-    sol = None
+    from dataclasses import replace
+
+    w1, b1, v1 = trial.arrays()
+    target, c, _ = rd.targets(groups, w1, b1, v1)
+    prior = np.concatenate([lam_full[st.support], 0.5 * lam_full[st.pair_pos]])
+    om = rd.initial_weights(data, groups, st, target, prior)
     for rounds in range(1, _SUPPORT_ROUNDS + 1):
-        sol = rd.newton(data, groups, sup, lam, c)
+        sol = rd.newton(data, groups, st, om, c)
         if not sol.converged:
             why = "Jacobian singular" if sol.cond >= 1e13 else "Newton did not converge"
-            return _Partial(groups, sol, sol.lam, sup, f"{why} (|F| = {sol.residual:.2g}, "
-                            f"cond = {sol.cond:.2g})", rounds)
+            return _Partial(trial, None, None, None, f"{why} on the reduced system (|F| = "
+                            f"{sol.residual:.2g}, cond = {sol.cond:.2g}); the convex "
+                            "program's point is returned", rounds)
+        s = st.support.size
         if sol.lam.size and sol.lam.min() <= 0:
             drop = int(np.argmin(sol.lam))
-            sup, lam, c = np.delete(sup, drop), np.delete(sol.lam, drop), sol.c
+            if st.support[drop] in set(st.pair_pos.tolist()):
+                return _Partial(trial, None, None, None, "a kink point's multiplier is not "
+                                "positive", rounds)
+            st = replace(st, support=np.delete(st.support, drop))
+            om, c = np.delete(rd.omega(sol), drop), sol.c
             continue
-        G = rd.directions(data, groups, sol)
+        G = rd.directions(data, groups, st, sol)
         net = rd.network(groups, G, sol.c, k)
         q = rd.sorted_margins(net, data)
-        q[sup] = np.inf
+        q[np.concatenate([st.support, st.flat])] = np.inf
         worst = int(np.argmin(q))
         if q[worst] < 1.0 - 1e-12:
-            pos = int(np.searchsorted(sup, worst))
-            sup = np.insert(sup, pos, worst)
-            lam, c = np.insert(sol.lam, pos, 0.0), sol.c
+            pos = int(np.searchsorted(st.support, worst))
+            st = replace(st, support=np.insert(st.support, pos, worst))
+            om, c = np.insert(rd.omega(sol), pos, 0.0), sol.c
             continue
+        bad = []
         if (sol.c <= 0).any():
-            return _Partial(groups, sol, sol.lam, sup, "a group's c_A is not positive", rounds)
+            bad.append("a group's c_A is not positive")
+        if sol.mu.size and ((sol.mu <= 0) | (sol.mu >= sol.lam[np.searchsorted(
+                st.support, st.pair_pos)])).any():
+            bad.append("a Clarke weight mu / lambda is not inside (0, 1)")
         if not rd.consistent(data, groups, G).all():
-            return _Partial(groups, sol, sol.lam, sup,
-                            "a group's direction does not keep its activation pattern", rounds)
-        return _Partial(groups, sol, sol.lam, sup, "", rounds)
-    return _Partial(groups, sol, sol.lam if sol else lam, sup,
+            bad.append("a group's direction does not keep its activation pattern")
+        del s
+        return _Partial(net, groups, st, sol, "; ".join(bad), rounds)
+    return _Partial(trial, None, None, None,
                     f"the support still changed after {_SUPPORT_ROUNDS} rounds", _SUPPORT_ROUNDS)
 
 
-def _finish(part: _Partial, data, order, ds: Dataset, theta_in, cone: _Cone, rounds: int,
-            start: float, prove: bool, net_in: Network) -> KKTLimit:
-    k = theta_in.size // 3
-    groups = part.groups
-    if part.sol is not None:
-        G = rd.directions(data, groups, part.sol)
-        c = part.sol.c
-        sup, lam = part.support, part.sol.lam
-    else:  # the convex program's own (less accurate) point
-        G = _dirs(cone.a, groups)
-        c = np.linalg.norm(cone.a, axis=1)
-        sup, lam = cone.work, cone.lam
-    net = rd.network(groups, G, c, k)
+def _finish(net: Network, groups, st, sol, data, order, ds: Dataset, theta_in, rounds: int,
+            start: float, reason: str, prove: bool, net_in: Network) -> KKTLimit:
     q = rd.sorted_margins(net, data)
     if q.min() > 0:
         net = net.scaled(1.0 / math.sqrt(float(q.min())))
-    eps, delta = rd.stationarity(net, data, sup, lam)
     lambdas = np.zeros(ds.n)
-    lambdas[order[sup]] = lam
-    theta = np.concatenate(net.arrays())
-    out_groups = _limit_groups(groups, G, c, order, sup)
-    converged = not part.reason
-    reason = part.reason or (
-        f"reduced system solved (|F| = {part.sol.residual:.1g}); {len(out_groups)} group(s), "
-        f"{sup.size} support point(s)"
-    )
+    if sol is not None:
+        eps, delta = rd.stationarity(net, data, st, groups, sol)
+        lambdas[order[st.support]] = sol.lam
+        G = rd.directions(data, groups, st, sol)
+        out_groups = _limit_groups(groups, G, sol.c, order, st.support)
+        support = tuple(sorted(int(i) for i in order[np.concatenate([st.support, st.flat])]))
+    else:
+        from .kkt import certify_kkt
+
+        cert = certify_kkt(net, ds, support_tol=1e-6)
+        eps, delta, lambdas = cert.eps, cert.delta, np.array(cert.lambdas)
+        out_groups, support = (), cert.support
+    theta = np.concatenate(net.to_float().arrays())
+    converged = sol is not None and not reason
+    if converged:
+        reason = (f"reduced system solved (|F| = {sol.residual:.1g}); {len(out_groups)} "
+                  f"group(s), {st.support.size} support point(s) with multipliers, "
+                  f"{st.pair_pos.size} kink(s) on support points, {st.flat.size} flat point(s)")
     result = KKTLimit(
         network=net,
         lambdas=tuple(lambdas.tolist()),
-        support=tuple(sorted(int(i) for i in order[sup])),
+        support=support,
         groups=out_groups,
         eps=eps,
         delta=delta,
@@ -552,23 +564,16 @@ def _exact_input(net: Network, ds: Dataset, theta_in, start: float) -> KKTLimit 
     data, order = rd.sorted_data(ds.x_float, ds.y)
     w, b, v = out.to_float().arrays()
     groups = rd.groups_of(w, b, v, data)
-    pos = np.argsort(order)
-    sup = np.sort(pos[list(res.support)])
+    target, c, _ = rd.targets(groups, w, b, v)
     theta = np.concatenate([w, b, v])
-    G = np.zeros((groups.m, 2))
-    c = np.zeros(groups.m)
-    for a in range(groups.m):
-        j = np.flatnonzero(groups.group_of == a)
-        c[a] = float(v[j] @ v[j])
-        G[a] = (w[j[0]] / v[j[0]], b[j[0]] / v[j[0]])
-    eps, delta = rd.stationarity(out, data, sup, np.array(lam)[order[sup]])
     return KKTLimit(
         network=out,
         lambdas=lam,
         support=tuple(sorted(res.support)),
-        groups=_limit_groups(groups, G, c, order, sup),
-        eps=eps,
-        delta=delta,
+        groups=_limit_groups(groups, target, c, order, np.sort(np.argsort(order)[
+            list(res.support)])),
+        eps=0.0,  # proven exactly by verify_kkt_exact
+        delta=0.0,
         angle=0.0,
         sq_norm_before=float(theta_in @ theta_in),
         sq_norm_after=float(theta @ theta),

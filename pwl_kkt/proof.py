@@ -202,87 +202,82 @@ def _cum(values: list, from_left: bool) -> list:
 
 @dataclass
 class _Balls:
-    """Ball evaluation of the reduced system for one box ``(lam, c)``."""
+    """Ball evaluation of the reduced system for one box ``(omega, c)``."""
 
     g: list  # per group (g0, g1)
-    F: list  # margins on S, then norms
+    F: list  # margins on S, norms, kink equations
 
 
 class _Problem:
-    """The reduced system with exact data, evaluated in balls."""
+    """The reduced system with exact data, evaluated in balls.
 
-    def __init__(self, data, xs_exact, groups: rd.Groups, support: np.ndarray) -> None:
-        self.data, self.groups, self.support = data, groups, support
+    Weighted points ``e`` (support points, then kink pairs) enter ``g_A`` with weight
+    ``omega_e`` when ``Me[A, e] = 1``; margins use the strict patterns ``M = Me[:, :s]``.
+    """
+
+    def __init__(self, data, xs_exact, groups: rd.Groups, st: rd.Structure) -> None:
+        self.data, self.groups, self.st = data, groups, st
         self.xa = [_ball(q) for q in xs_exact]  # all sorted data points as balls
         self.ya = [int(t) for t in data.ys]
-        s = support.size
-        # each group's block of the sorted support: suffix groups [ps, s), prefix [0, pe)
-        self.ps = np.searchsorted(support, groups.start, side="left")
-        self.pe = np.searchsorted(support, groups.stop, side="left")
+        self.pos, Me = rd.extended(groups, st)
+        self.s = st.support.size
+        self.e = self.pos.size
+        self.rows = [np.flatnonzero(Me[a]).tolist() for a in range(groups.m)]  # weighted pts
+        self.strict = [[t for t in r if t < self.s] for r in self.rows]
         self.suffix = groups.stop == data.n
-        self.s = s
 
-    def g_of(self, lam: list) -> list:
-        sx = [lam[p] * self.ya[q] * self.xa[q] for p, q in enumerate(self.support.tolist())]
-        s0 = [lam[p] * self.ya[q] for p, q in enumerate(self.support.tolist())]
-        suf1, suf0 = _cum(sx, False), _cum(s0, False)
-        pre1, pre0 = _cum(sx, True), _cum(s0, True)
-        out = []
-        for a in range(self.groups.m):
-            if self.suffix[a]:
-                out.append((suf1[self.ps[a]], suf0[self.ps[a]]))
-            else:
-                out.append((pre1[self.pe[a]], pre0[self.pe[a]]))
-        return out
-
-    def evaluate(self, lam: list, c: list) -> _Balls:
-        g = self.g_of(lam)
+    def g_of(self, om: list) -> list:
         from flint import arb
 
-        F = []
-        for p, q in enumerate(self.support.tolist()):
-            tot = arb(0)
-            for a in self._groups_at(p):
-                tot += c[a] * (g[a][0] * self.xa[q] + g[a][1])
-            F.append(self.ya[q] * tot - 1)
+        out = []
+        for r in self.rows:
+            g0, g1 = arb(0), arb(0)
+            for t in r:
+                q = int(self.pos[t])
+                wy = om[t] * self.ya[q]
+                g0 += wy * self.xa[q]
+                g1 += wy
+            out.append((g0, g1))
+        return out
+
+    def _at(self, g: tuple, t: int):  # noqa: ANN202 - g_A . xt at weighted point t
+        q = int(self.pos[t])
+        return g[0] * self.xa[q] + g[1]
+
+    def evaluate(self, om: list, c: list) -> _Balls:
+        from flint import arb
+
+        g = self.g_of(om)
+        tot = [arb(0)] * self.s
+        for a, r in enumerate(self.strict):
+            for t in r:
+                tot[t] = tot[t] + c[a] * self._at(g[a], t)
+        F = [self.ya[int(self.pos[t])] * tot[t] - 1 for t in range(self.s)]
         F.extend(g0 * g0 + g1 * g1 - 1 for g0, g1 in g)
+        for k, a in enumerate(self.st.pair_group.tolist()):
+            F.append(self._at(g[a], self.s + k))
         return _Balls(g, F)
 
-    def _groups_at(self, p: int) -> list[int]:
-        return np.flatnonzero((self.ps <= p) & (self.pe > p)).tolist()
+    def jacobian(self, om: list, c: list):  # noqa: ANN201 - flint.arb_mat
+        from flint import arb_mat
 
-    def jacobian(self, lam: list, c: list):  # noqa: ANN201 - flint.arb_mat
-        from flint import arb, arb_mat
-
-        s, m = self.s, self.groups.m
-        g = self.g_of(lam)
-        sup = self.support.tolist()
-        J = arb_mat(s + m, s + m)
-        # C[p, l] (p <= l) = sum of c_A over groups containing both = Csuf[p] + Cpre[l]
-        csuf = [arb(0)] * s
-        cpre = [arb(0)] * s
+        s, m, e = self.s, self.groups.m, self.e
+        d = e - s
+        g = self.g_of(om)
+        J = arb_mat(s + m + d, e + m)
+        xt = [(self.xa[int(q)], self.ya[int(q)]) for q in self.pos]
+        dot = lambda u, t: (xt[u][0] * xt[t][0] + 1) * xt[u][1] * xt[t][1]  # noqa: E731
         for a in range(m):
-            if self.ps[a] >= self.pe[a]:
-                continue
-            if self.suffix[a]:
-                csuf[self.ps[a]] += c[a]
-            else:
-                cpre[self.pe[a] - 1] += c[a]
-        csuf = _cum(csuf, True)[1:]
-        cpre = _cum(cpre, False)[:-1]
-        for p in range(s):
-            xp, yp = self.xa[sup[p]], self.ya[sup[p]]
-            for l_ in range(p, s):
-                xl, yl = self.xa[sup[l_]], self.ya[sup[l_]]
-                val = yp * yl * (xp * xl + 1) * (csuf[p] + cpre[l_])
-                J[p, l_] = val
-                J[l_, p] = val
-        for a in range(m):
-            for p in range(int(self.ps[a]), int(self.pe[a])):
-                q = sup[p]
-                d = self.ya[q] * (g[a][0] * self.xa[q] + g[a][1])
-                J[p, s + a] = d
-                J[s + a, p] = 2 * d
+            for i in self.strict[a]:
+                for t in self.rows[a]:
+                    J[i, t] = J[i, t] + c[a] * dot(i, t)
+                J[i, e + a] = xt[i][1] * self._at(g[a], i)
+            for t in self.rows[a]:
+                J[s + a, t] = 2 * xt[t][1] * self._at(g[a], t)
+        for k, a in enumerate(self.st.pair_group.tolist()):
+            p = s + k
+            for t in self.rows[a]:
+                J[s + m + k, t] = xt[t][1] * (xt[p][0] * xt[t][0] + 1)
         return J
 
 
@@ -396,33 +391,19 @@ def _prove(net: Network, ds: Dataset, support_tol: float, input_tol: float, prec
     data, order = rd.sorted_data(ds.x_float, ds.y)
     groups = rd.groups_of(w, b, v, data)
     qs = q_in[order] / m_min
-    sup = np.flatnonzero(qs <= 1.0 + support_tol)
+    s0 = np.flatnonzero(qs <= 1.0 + support_tol)
     lambdas_of = _lambdas_in_input_order(ds.n, order)
-    degenerate = _kink_on_support(w, b, v, data.xs[sup])
-    if degenerate is not None:
-        j, xv = degenerate
-        return _not_proven(
-            f"degenerate: neuron {j}'s kink lies on support point x = {xv!r} (its Clarke "
-            "weight is a free value in [0, 1]; the reduced system does not apply)",
-            net, ds, precision, start,
-        )
     if groups.m == 0:
         return _not_proven("not a KKT point: no neuron is active on the data", net, ds,
                            precision, start)
-    # initial guess: c_A from the input, lambda by least squares on g_A = sigma a_A / ||a_A||
-    live = groups.group_of >= 0
-    a_sum = np.zeros((groups.m, 2))
-    np.add.at(a_sum, groups.group_of[live], np.abs(v[live])[:, None] * np.stack([w, b], 1)[live])
-    c0 = np.bincount(groups.group_of[live], weights=v[live] ** 2, minlength=groups.m)
-    target = groups.sigma[:, None] * a_sum / np.linalg.norm(a_sum, axis=1)[:, None]
-    M = rd.pattern_matrix(groups, sup)
-    xt = np.stack([data.xs[sup], np.ones(sup.size)], 1) * data.ys[sup][:, None]
-    A = np.concatenate([M * xt[:, 0][None, :], M * xt[:, 1][None, :]])
-    lam0 = np.linalg.lstsq(A, np.concatenate([target[:, 0], target[:, 1]]), rcond=None)[0]
-    sol = rd.newton(data, groups, sup, lam0, c0)
-    support_ids = tuple(sorted(int(i) for i in order[sup]))
+    target, c0, a_sum = rd.targets(groups, w, b, v)
+    groups, st = rd.structure(data, groups, a_sum, s0, v, _KINK_ON_POINT)
+    target, c0, _ = rd.targets(groups, w, b, v)
+    om0 = rd.initial_weights(data, groups, st, target, np.zeros(st.size))
+    sol = rd.newton(data, groups, st, om0, c0)
+    support_ids = tuple(sorted(int(i) for i in order[np.concatenate([st.support, st.flat])]))
     info = {"support": support_ids, "n_groups": groups.m,
-            "lambdas": lambdas_of(sup, sol.lam)}
+            "lambdas": lambdas_of(st.support, sol.lam)}
     if not sol.converged:
         why = (
             "Jacobian singular (the multipliers or the group sizes are not unique)"
@@ -431,7 +412,7 @@ def _prove(net: Network, ds: Dataset, support_tol: float, input_tol: float, prec
         )
         return _not_proven(f"{why} (|F| = {sol.residual:.3g}, cond = {sol.cond:.3g})",
                            net, ds, precision, start, **info)
-    G = rd.directions(data, groups, sol)
+    G = rd.directions(data, groups, st, sol)
     center = rd.network(groups, G, sol.c, k)
     theta_c = np.concatenate(center.arrays())
     theta_n = np.concatenate([w, b, v])
@@ -442,39 +423,39 @@ def _prove(net: Network, ds: Dataset, support_tol: float, input_tol: float, prec
             f"{dist:.3g} > input_tol = {input_tol:g} (kkt_limit finds the nearby KKT point)",
             net, ds, precision, start, center, **info,
         )
-    if sol.lam.min() <= 0 or sol.c.min() <= 0:
-        which = "a multiplier" if sol.lam.min() <= 0 else "a group size c_A"
+    if sol.lam.min(initial=1.0) <= 0 or sol.c.min() <= 0:
+        which = "a multiplier" if sol.lam.min(initial=1.0) <= 0 else "a group size c_A"
         return _not_proven(
             f"not a KKT point or degenerate: {which} is not positive "
-            f"(min lambda = {sol.lam.min():.3g}, min c = {sol.c.min():.3g})",
+            f"(min lambda = {sol.lam.min(initial=1.0):.3g}, min c = {sol.c.min():.3g})",
             net, ds, precision, start, center, **info,
         )
     xs_exact = [ds.x_exact[i] for i in order.tolist()]
-    prob = _Problem(data, xs_exact, groups, sup)
+    prob = _Problem(data, xs_exact, groups, st)
     box = _krawczyk(prob, sol)
     if isinstance(box, str):
         return _not_proven(box, net, ds, precision, start, center, **info)
-    lam_b, c_b, r_z = box
-    failure = _open_conditions(prob, lam_b, c_b)
+    om_b, c_b, r_z = box
+    failure = _open_conditions(prob, om_b, c_b)
     if failure is not None:
         return _not_proven(failure, net, ds, precision, start, center, **info)
-    radius = _theta_radius(prob, lam_b, c_b, v, center)
-    exact_z = _exact_solution(prob, xs_exact, sol, r_z) if sup.size + groups.m <= _EXACT_SNAP \
+    radius = _theta_radius(prob, om_b, c_b, v, center)
+    exact_z = _exact_solution(prob, xs_exact, sol, r_z) if st.size + groups.m <= _EXACT_SNAP \
         else None
-    g_b = prob.g_of(lam_b)
+    g_b = prob.g_of(om_b)
+    kinks, lo, hi = _kink_balls(prob, g_b, c_b)
     if exact_z is not None:
         lo = hi = _exact_breakpoints(prob, xs_exact, exact_z)
-        kinks = _kink_balls(prob, g_b, c_b)[0]
-    else:
-        kinks, lo, hi = _kink_balls(prob, g_b, c_b)
     regions = lo + 1 if lo == hi else None
     what = "exactly" if exact_z is not None else "in ball arithmetic"
     count = f"{regions} effective regions" if regions is not None else (
         f"between {lo + 1} and {hi + 1} effective regions (overlapping kink balls)")
+    extra = f", {st.pair_pos.size} kink(s) on support points" if st.pair_pos.size else ""
+    flat = f", {st.flat.size} flat support point(s)" if st.flat.size else ""
     return KKTProof(
         proven=True,
         reason=(f"Krawczyk test passed and every KKT condition holds {what} in a box of radius "
-                f"{r_z:.2g} ({precision}-bit balls); {count}"),
+                f"{r_z:.2g} ({precision}-bit balls){extra}{flat}; {count}"),
         radius=radius,
         radius_z=r_z,
         regions=regions,
@@ -500,31 +481,15 @@ def _lambdas_in_input_order(n: int, order: np.ndarray):
     return build
 
 
-def _kink_on_support(w, b, v, xs_s) -> tuple[int, float] | None:
-    """A live neuron whose kink sits (to float accuracy) on a support point, if any."""
-    if xs_s.size == 0:
-        return None
-    idx = np.flatnonzero((v != 0) & (w != 0))
-    t = -b[idx] / w[idx]
-    pos = np.clip(np.searchsorted(xs_s, t), 0, xs_s.size - 1)
-    for cand in (pos, np.clip(pos - 1, 0, xs_s.size - 1)):
-        xv = xs_s[cand]
-        z = np.abs(w[idx] * xv + b[idx])
-        hit = z <= _KINK_ON_POINT * (np.abs(w[idx] * xv) + np.abs(b[idx]))
-        if hit.any():
-            r = int(np.flatnonzero(hit)[0])
-            return int(idx[r]), float(xv[r])
-    return None
-
-
 def _krawczyk(prob: _Problem, sol: rd.Solution):
-    """``(lam balls, c balls, r)`` enclosing the unique solution, or the reason for failure."""
+    """``(omega balls, c balls, r)`` enclosing the unique solution, or the reason for failure."""
     from flint import arb, arb_mat
 
-    s = prob.s
-    z = np.concatenate([sol.lam, sol.c])
+    e = prob.e
+    om = rd.omega(sol)
+    z = np.concatenate([om, sol.c])
     N = z.size
-    _, Jf, _ = rd.system(prob.data, prob.groups, prob.support, sol.lam, sol.c)
+    _, Jf, _ = rd.system(prob.data, prob.groups, prob.st, om, sol.c)
     try:
         Yf = np.linalg.inv(Jf)
     except np.linalg.LinAlgError:
@@ -533,76 +498,86 @@ def _krawczyk(prob: _Problem, sol: rd.Solution):
         return "Jacobian singular at the float solution"
     Y = arb_mat(Yf.tolist())
     za = [arb(float(t)) for t in z]
-    Fz = prob.evaluate(za[:s], za[s:]).F
+    Fz = prob.evaluate(za[:e], za[e:]).F
     YF = Y * arb_mat([[f] for f in Fz])
-    base = max(max(_float_up(abs(YF[i, 0])) for i in range(N)), 2.0 ** (-_bits()) * float(
-        np.max(np.abs(z))))
+    floor = 2.0 ** (8 - _bits()) * float(np.max(np.abs(z)))
+    base = max(max(_float_up(abs(YF[i, 0])) for i in range(N)), floor)
     eye = arb_mat(N, N)
     for i in range(N):
         eye[i, i] = arb(1)
+    r = base
     for factor in (4.0, 1e3, 1e6):
         r = factor * base
         X = [arb(float(t), r) for t in z]
-        JX = prob.jacobian(X[:s], X[s:])
-        D = arb_mat([[arb(0, r)] for _ in range(N)])
-        K = (eye - Y * JX) * D
-        inside = True
+        K = (eye - Y * prob.jacobian(X[:e], X[e:])) * arb_mat([[arb(0, r)] for _ in range(N)])
         out = []
         for i in range(N):
             ki = za[i] - YF[i, 0] + K[i, 0]
             if not ((ki - za[i]).abs_upper() < arb(r)):
-                inside = False
                 break
             out.append(ki)
-        if inside:
-            return out[:s], out[s:], _float_up(
+        else:
+            return out[:e], out[e:], _float_up(
                 max((o - zz).abs_upper() for o, zz in zip(out, za)))
     return (f"box too large: the Krawczyk test failed up to radius {r:.2g} (Jacobian nearly "
             f"singular, condition number {np.linalg.cond(Jf):.2g})")
 
 
 def _bits() -> int:
-    """Working precision of the ball arithmetic in bits, minus a safety margin."""
+    """Working precision of the ball arithmetic in bits."""
     from flint import ctx
 
-    return int(ctx.prec) - 8
+    return int(ctx.prec)
 
 
-def _open_conditions(prob: _Problem, lam: list, c: list) -> str | None:
+def _open_conditions(prob: _Problem, om: list, c: list) -> str | None:
     """Prove the strict inequalities on the enclosure; the first failure's reason, or None."""
-    sup = prob.support.tolist()
+    from flint import arb
+
+    st, groups, s = prob.st, prob.groups, prob.s
     xs = prob.data.xs
-    for p, t in enumerate(lam):
-        if not t > 0:
-            return (f"zero multiplier: lambda at support point x = {xs[sup[p]]!r} is not proven "
-                    f"positive ({t.str(5)}; degenerate)")
+    sup = st.support.tolist()
+    for t in range(s):
+        if not om[t] > 0:
+            return (f"zero multiplier: lambda at support point x = {xs[sup[t]]!r} is not proven "
+                    f"positive ({om[t].str(5)}; degenerate)")
+    for k, p in enumerate(st.pair_pos.tolist()):
+        mu, lam = om[s + k], om[sup.index(p)]
+        if not (mu > 0 and lam - mu > 0):
+            return (f"degenerate kink: the Clarke weight mu / lambda at x = {xs[p]!r} is not "
+                    f"proven inside (0, 1) (mu = {mu.str(5)}, lambda = {lam.str(5)})")
     for a, t in enumerate(c):
         if not t > 0:
             return f"group {a}'s size c_A is not proven positive ({t.str(5)})"
-    g = prob.g_of(lam)
+    g = prob.g_of(om)
     n = prob.data.n
-    groups = prob.groups
+    on_support = set(sup)
     for a in range(groups.m):
-        sig = int(groups.sigma[a])
-        st, sp_ = int(groups.start[a]), int(groups.stop[a])
-        checks = [(st, 1), (sp_ - 1, 1)]
-        if st > 0:
-            checks.append((st - 1, -1))
-        if sp_ < n:
-            checks.append((sp_, -1))
+        sig, kink = int(groups.sigma[a]), int(groups.kink[a])
+        st_a, sp_a = int(groups.start[a]), int(groups.stop[a])
+        below = st_a - 2 if kink == st_a - 1 else st_a - 1
+        above = sp_a + 1 if kink == sp_a else sp_a
+        checks = [(st_a, 1), (sp_a - 1, 1)]
+        if below >= 0:
+            checks.append((below, -1))
+        if above < n:
+            checks.append((above, -1))
         for p, want in checks:
             val = sig * want * (g[a][0] * prob.xa[p] + g[a][1])
             if not val > 0:
-                kind = "support point" if p in set(sup) else "data point"
+                kind = "support point" if p in on_support else "data point"
                 return (f"degenerate kink: group {a}'s pre-activation at {kind} x = {xs[p]!r} is "
                         f"not proven {'positive' if want > 0 else 'negative'} ({val.str(5)})")
-    # margins at every data point, accumulated from both sides (no cancellation)
-    from flint import arb
-
-    right0 = [arb(0)] * (n + 1)
-    right1 = [arb(0)] * (n + 1)
-    left0 = [arb(0)] * (n + 1)
-    left1 = [arb(0)] * (n + 1)
+    # flat support points: margin exactly 1 when no kink lies strictly between their anchors
+    coords = _kink_coords(groups, n)
+    for p, (a0, a1) in zip(st.flat.tolist(), st.anchors.tolist()):
+        same = prob.ya[p] == prob.ya[a0] == prob.ya[a1] and a0 < p < a1
+        if not same or any(a0 < t < a1 for t in coords):
+            return (f"flat support point x = {xs[p]!r}: its linear piece is not proven to hold "
+                    "its anchors (a kink between them or mixed labels)")
+    # margins at every other data point, accumulated from both sides (no cancellation)
+    right0, right1 = [arb(0)] * n, [arb(0)] * n
+    left0, left1 = [arb(0)] * n, [arb(0)] * n
     for a in range(groups.m):
         if prob.suffix[a]:
             right0[groups.start[a]] += c[a] * g[a][0]
@@ -610,11 +585,11 @@ def _open_conditions(prob: _Problem, lam: list, c: list) -> str | None:
         else:
             left0[groups.stop[a] - 1] += c[a] * g[a][0]
             left1[groups.stop[a] - 1] += c[a] * g[a][1]
-    r0, r1 = _cum(right0[:n], True)[1:], _cum(right1[:n], True)[1:]
-    l0, l1 = _cum(left0[:n], False)[:-1], _cum(left1[:n], False)[:-1]
-    on_support = set(sup)
+    r0, r1 = _cum(right0, True)[1:], _cum(right1, True)[1:]
+    l0, l1 = _cum(left0, False)[:-1], _cum(left1, False)[:-1]
+    skip = on_support | set(st.flat.tolist())
     for p in range(n):
-        if p in on_support:
+        if p in skip:
             continue
         q = prob.ya[p] * (prob.xa[p] * (r0[p] + l0[p]) + r1[p] + l1[p])
         if not q > 1:
@@ -623,11 +598,25 @@ def _open_conditions(prob: _Problem, lam: list, c: list) -> str | None:
     return None
 
 
-def _theta_radius(prob: _Problem, lam: list, c: list, v_in: np.ndarray, center: Network) -> float:
+def _kink_coords(groups: rd.Groups, n: int) -> list[float]:
+    """Kinks on the sorted positions: ``p`` on a data point, ``e - 1/2`` between two."""
+    out = []
+    for a in range(groups.m):
+        st_a, sp_a, kink = int(groups.start[a]), int(groups.stop[a]), int(groups.kink[a])
+        if kink >= 0:
+            out.append(float(kink))
+        elif sp_a < n:
+            out.append(sp_a - 0.5)
+        elif st_a > 0:
+            out.append(st_a - 0.5)
+    return out
+
+
+def _theta_radius(prob: _Problem, om: list, c: list, v_in: np.ndarray, center: Network) -> float:
     """Upper bound of ``||theta* - center||`` (shares ``v_j^2 / sum v^2`` from the input)."""
     from flint import arb
 
-    g = prob.g_of(lam)
+    g = prob.g_of(om)
     groups = prob.groups
     w0, b0, v0 = center.arrays()
     tot = [arb(0)] * groups.m
@@ -636,75 +625,129 @@ def _theta_radius(prob: _Problem, lam: list, c: list, v_in: np.ndarray, center: 
         if a >= 0:
             tot[a] += vb[j] * vb[j]
     acc = arb(0)
+
+    def sq(t):  # noqa: ANN001, ANN202 - x * x: arb's ** goes through exp/log (NaN near 0)
+        return t * t
+
     for j, a in enumerate(groups.group_of.tolist()):
         if a < 0:
-            acc += arb(float(w0[j])) ** 2 + arb(float(b0[j])) ** 2 + arb(float(v0[j])) ** 2
+            acc += sq(arb(float(w0[j]))) + sq(arb(float(b0[j]))) + sq(arb(float(v0[j])))
             continue
         vj = int(groups.sigma[a]) * (vb[j] * vb[j] / tot[a] * c[a]).sqrt()
-        acc += (vj - float(v0[j])) ** 2
-        acc += (vj * g[a][0] - float(w0[j])) ** 2 + (vj * g[a][1] - float(b0[j])) ** 2
-    return _float_up(acc.sqrt())
+        acc += sq(vj - float(v0[j]))
+        acc += sq(vj * g[a][0] - float(w0[j])) + sq(vj * g[a][1] - float(b0[j]))
+    return _float_up(acc.abs_upper().sqrt())  # acc's ball may dip below 0; bound it above
 
 
 def _exact_solution(prob: _Problem, xs_exact, sol: rd.Solution, r: float) -> list | None:
     """The rational point near the float solution, if it solves the system exactly."""
-    z = np.concatenate([sol.lam, sol.c])
+    z = np.concatenate([rd.omega(sol), sol.c])
     zq = [Fraction(float(t)).limit_denominator(_SNAP_DENOMINATOR) for t in z]
     if any(abs(q - Fraction(float(t))) > Fraction(r) for q, t in zip(zq, z)):
         return None
-    s = prob.s
-    g = _exact_g(prob, xs_exact, zq[:s])
-    sup = prob.support.tolist()
-    for a, (g0, g1) in enumerate(g):
-        if g0 * g0 + g1 * g1 != 1:
-            return None
-    for p, q in enumerate(sup):
-        tot = sum(
-            (zq[s + a] * (g[a][0] * xs_exact[q] + g[a][1]) for a in prob._groups_at(p)),
-            Fraction(0),
-        )
-        if prob.ya[q] * tot != 1:
-            return None
+    e = prob.e
+    g = _exact_g(prob, xs_exact, zq[:e])
+    at = lambda a, t: g[a][0] * xs_exact[int(prob.pos[t])] + g[a][1]  # noqa: E731
+    if any(g0 * g0 + g1 * g1 != 1 for g0, g1 in g):
+        return None
+    tot = [Fraction(0)] * prob.s
+    for a, rows in enumerate(prob.strict):
+        for t in rows:
+            tot[t] += zq[e + a] * at(a, t)
+    if any(prob.ya[int(prob.pos[t])] * tot[t] != 1 for t in range(prob.s)):
+        return None
+    if any(at(a, prob.s + k) != 0 for k, a in enumerate(prob.st.pair_group.tolist())):
+        return None
     return zq
 
 
-def _exact_g(prob: _Problem, xs_exact, lam: list) -> list[tuple[Fraction, Fraction]]:
-    sup = prob.support.tolist()
+def _exact_g(prob: _Problem, xs_exact, om: list) -> list[tuple[Fraction, Fraction]]:
     out = []
-    for a in range(prob.groups.m):
+    for rows in prob.rows:
         g0 = g1 = Fraction(0)
-        for p in range(int(prob.ps[a]), int(prob.pe[a])):
-            q = sup[p]
-            g0 += lam[p] * prob.ya[q] * xs_exact[q]
-            g1 += lam[p] * prob.ya[q]
+        for t in rows:
+            q = int(prob.pos[t])
+            g0 += om[t] * prob.ya[q] * xs_exact[q]
+            g1 += om[t] * prob.ya[q]
         out.append((g0, g1))
     return out
 
 
 def _exact_breakpoints(prob: _Problem, xs_exact, zq: list) -> int:
-    s = prob.s
+    e = prob.e
     jumps: dict[Fraction, Fraction] = {}
-    for a, (g0, g1) in enumerate(_exact_g(prob, xs_exact, zq[:s])):
+    for a, (g0, g1) in enumerate(_exact_g(prob, xs_exact, zq[:e])):
         if g0 != 0:
             t = -g1 / g0
-            jumps[t] = jumps.get(t, Fraction(0)) + int(prob.groups.sigma[a]) * zq[s + a] * abs(g0)
+            jumps[t] = jumps.get(t, Fraction(0)) + int(prob.groups.sigma[a]) * zq[e + a] * abs(g0)
     return sum(1 for t in jumps.values() if t != 0)
 
 
+def _level_groups(prob: _Problem) -> set[int]:
+    """Groups whose ``g_A[0]`` is exactly 0 at the solution, by a structural argument.
+
+    Two consecutive points with margin exactly 1 (equations, or flat points), the same label,
+    and no kink strictly between them: N is affine there and equal at both, so its slope on
+    that piece, the sum of ``c_A g_A[0]`` over the groups active on it, is 0. When exactly one
+    group is active there, its ``g_A[0]`` is 0 (``c_A > 0`` is proven).
+    """
+    groups, n = prob.groups, prob.data.n
+    coords = _kink_coords(groups, n)
+    kappa = []
+    for a in range(groups.m):
+        st_a, sp_a, kink = int(groups.start[a]), int(groups.stop[a]), int(groups.kink[a])
+        full = st_a == 0 and sp_a == n and kink < 0
+        kappa.append(None if full else (float(kink) if kink >= 0 else
+                                        (sp_a - 0.5 if sp_a < n else st_a - 0.5)))
+    pts = sorted(set(prob.st.support.tolist()) | set(prob.st.flat.tolist()))
+    out: set[int] = set()
+    for a0, a1 in zip(pts, pts[1:]):
+        if prob.ya[a0] != prob.ya[a1] or any(a0 < t < a1 for t in coords):
+            continue
+        active = []
+        for a in range(groups.m):
+            k = kappa[a]
+            suffix = bool(prob.suffix[a])
+            if k is None or (suffix and k <= a0) or (not suffix and k >= a1):
+                active.append(a)
+        if len(active) == 1:
+            out.add(active[0])
+    return out
+
+
 def _kink_balls(prob: _Problem, g: list, c: list):
-    """Kink balls and the proven range ``[lo, hi]`` of the number of breakpoints."""
+    """Kink balls and the proven range ``[lo, hi]`` of the number of breakpoints.
+
+    A group with a kink pair kinks exactly at its data point (``g_A . xt_p = 0`` is one of
+    the solved equations); groups sharing such a point form one location whose total jump
+    is a ball. Other kinks are balls ``-g_A[1] / g_A[0]``.
+    """
+    exact_at: dict[int, list] = {}
     items = []
     undecided = 0
+    level = _level_groups(prob)
     for a, (g0, g1) in enumerate(g):
+        sig = int(prob.groups.sigma[a])
+        if a in level:
+            continue  # g_A[0] = 0 exactly: a constant neuron, no kink
         if not (g0 > 0 or g0 < 0):
             undecided += 1  # the group may be a constant (no kink) or kink far away
             continue
+        jump = sig * c[a] * abs(g0)
+        kink = int(prob.groups.kink[a])
+        if kink >= 0:
+            exact_at.setdefault(kink, []).append(jump)
+            continue
         t = -g1 / g0
-        jump = int(prob.groups.sigma[a]) * c[a] * abs(g0)
         items.append((_float_down(t), _float_up(t), float(t.mid()), float(t.rad()),
-                      float(jump.mid()), int(prob.groups.sigma[a])))
-    items.sort()
+                      float(jump.mid()), sig))
     lo = hi = 0
+    for p, jumps in exact_at.items():
+        total = sum(jumps[1:], jumps[0])
+        x = float(prob.data.xs[p])
+        items.append((x, x, x, 0.0, float(total.mid()), 0 if not (total > 0 or total < 0)
+                      else (1 if total > 0 else -1)))
+    items.sort()
     i = 0
     while i < len(items):
         j, top, signs = i + 1, items[i][1], {items[i][5]}
@@ -713,7 +756,7 @@ def _kink_balls(prob: _Problem, g: list, c: list):
             signs.add(items[j][5])
             j += 1
         hi += j - i
-        lo += 1 if len(signs) == 1 else 0
+        lo += 1 if len(signs) == 1 and 0 not in signs else 0
         i = j
     kinks = tuple(sorted((it[2], it[3], it[4]) for it in items))
     return kinks, lo, hi + undecided
