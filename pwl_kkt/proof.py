@@ -407,7 +407,7 @@ def _prove(net: Network, ds: Dataset, support_tol: float, input_tol: float, prec
     if not sol.converged:
         why = (
             "Jacobian singular (the multipliers or the group sizes are not unique)"
-            if sol.cond >= 1e13
+            if sol.cond >= 1e13 and sol.residual <= 1e-9
             else "not a KKT point: Newton found no solution of the reduced system near it"
         )
         return _not_proven(f"{why} (|F| = {sol.residual:.3g}, cond = {sol.cond:.3g})",
@@ -439,7 +439,7 @@ def _prove(net: Network, ds: Dataset, support_tol: float, input_tol: float, prec
     failure = _open_conditions(prob, om_b, c_b)
     if failure is not None:
         return _not_proven(failure, net, ds, precision, start, center, **info)
-    radius = _theta_radius(prob, om_b, c_b, v, center)
+    radius = _theta_radius(prob, om_b, c_b, net.fractions()[2], center)
     exact_z = _exact_solution(prob, xs_exact, sol, r_z) if st.size + groups.m <= _EXACT_SNAP \
         else None
     g_b = prob.g_of(om_b)
@@ -612,15 +612,19 @@ def _kink_coords(groups: rd.Groups, n: int) -> list[float]:
     return out
 
 
-def _theta_radius(prob: _Problem, om: list, c: list, v_in: np.ndarray, center: Network) -> float:
-    """Upper bound of ``||theta* - center||`` (shares ``v_j^2 / sum v^2`` from the input)."""
+def _theta_radius(prob: _Problem, om: list, c: list, v_in, center: Network) -> float:
+    """Upper bound of ``||theta* - center||``.
+
+    ``theta*`` keeps the input's exact shares ``v_j^2 / sum_{l in A} v_l^2`` (scale-free, so
+    the unnormalized exact ``v`` serves), so an exact KKT input is its own ``theta*``.
+    """
     from flint import arb
 
     g = prob.g_of(om)
     groups = prob.groups
     w0, b0, v0 = center.arrays()
     tot = [arb(0)] * groups.m
-    vb = [arb(float(t)) for t in v_in]
+    vb = [_ball(t) for t in v_in]
     for j, a in enumerate(groups.group_of.tolist()):
         if a >= 0:
             tot[a] += vb[j] * vb[j]

@@ -169,3 +169,17 @@ def labelled_networks(draw, max_width: int = 4, max_size: int = 6) -> tuple[Netw
     vals = [net.exact_value(t) for t in xs]
     assume(all(v != 0 for v in vals))
     return net, Dataset(xs, [1 if v > 0 else -1 for v in vals])
+
+
+@st.composite
+def teacher_student_trials(draw, min_width: int = 100, max_width: int = 130):
+    """(teacher sign changes r, sample size n, width k, seed, steps) for a trained student.
+
+    ``k`` starts at 100 > 32 * 1 + 67, so Theorem 4.2's bound 32r + 67 can bite for r = 1.
+    """
+    r = draw(st.integers(1, 2))
+    n = draw(st.integers(12, 30))
+    k = draw(st.integers(min_width, max_width))
+    seed = draw(st.integers(0, 10**6))
+    steps = draw(st.sampled_from([1000, 2000, 3000]))
+    return r, n, k, seed, steps
