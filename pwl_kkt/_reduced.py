@@ -37,6 +37,7 @@ from .network import Network
 
 _NEWTON_STEPS = 60
 _NEWTON_TOL = 1e-14  # |F|_inf at which a float solution is as good as float64 gets
+_ACCEPT = 1e-10  # |F|_inf accepted as a float solution (the proof decides rigorously)
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ def newton(data: fg.SortedData, groups: Groups, st: Structure, omega: np.ndarray
         with np.errstate(all="ignore"):
             cond = float(np.linalg.cond(J))
     s = st.support.size
-    ok = bool(math.isfinite(res) and res <= 1e3 * _NEWTON_TOL and cond < 1e13)
+    ok = bool(math.isfinite(res) and res <= _ACCEPT and cond < 1e13)
     return Solution(z[:s], z[s:e], z[e:], res, cond, ok)
 
 

@@ -273,6 +273,11 @@ def _cone(data, groups: rd.Groups, work: np.ndarray, solver: str | None) -> _Con
         want = (dual > 1e-6 * scale) & live[g] & (dual > best[which][g])
         shift[which][g[want]] = move
         best[which][g[want]] = dual[want]
+    # A full-range group may move only one end (its active set must stay a half-line).
+    both = (shift[0] != 0) & (shift[1] != 0)
+    keep_start = both & (best[0] >= best[1])
+    shift[1][keep_start] = 0
+    shift[0][both & ~keep_start] = 0
     # One move per round, the end with the largest multiplier (moving several ends at once
     # can cycle between two configurations that each want the other).
     which = int(best[1].max() > best[0].max())
@@ -281,6 +286,52 @@ def _cone(data, groups: rd.Groups, work: np.ndarray, solver: str | None) -> _Con
     only[which][top] = shift[which][top]
     value = float(np.linalg.norm(a, axis=1).sum())
     return _Cone(a, lam, work, only[0], only[1], str(prob.status), value)
+
+
+def _free_patterns(data, groups: rd.Groups, a: np.ndarray, live: np.ndarray, work: np.ndarray):
+    """A short SLSQP on the merged live groups with free patterns: new ranges, or None.
+
+    Variables: ``a_A`` (2 per live group, a handful); objective ``sum_A ||a_A||``; constraints
+    ``y_i sum_A sigma_A relu(a_A . xt_i) >= 1`` on the working set. This only seeds the
+    activation patterns (a kink may have to cross many data points, which the one-point moves
+    of the pattern-fixed program would take many rounds for); the KKT point itself comes from
+    the convex program and the reduced system.
+    """
+    from scipy.optimize import minimize
+
+    idx = np.flatnonzero(live)
+    sig = groups.sigma[idx].astype(float)
+    xw, yw = data.xs[work], data.ys[work]
+    xt = np.stack([xw, np.ones_like(xw)], axis=1)
+
+    def fun(z):
+        A = z.reshape(-1, 2)
+        nrm = np.linalg.norm(A, axis=1)
+        return float(nrm.sum()), (A / np.maximum(nrm, 1e-300)[:, None]).ravel()
+
+    def cons(z):
+        pre = xt @ z.reshape(-1, 2).T  # n_w x L
+        return yw * (np.maximum(pre, 0.0) @ sig) - 1.0
+
+    def jac(z):
+        pre = xt @ z.reshape(-1, 2).T
+        act = (pre > 0) * sig[None, :] * yw[:, None]
+        return np.einsum("il,id->ild", act, xt).reshape(xw.size, -1)
+
+    res = minimize(fun, a[idx].ravel(), jac=True, method="SLSQP",
+                   constraints=[{"type": "ineq", "fun": cons, "jac": jac}],
+                   options={"maxiter": 200, "ftol": 1e-12})
+    A = res.x.reshape(-1, 2)
+    if not np.isfinite(A).all() or (cons(res.x) < -1e-6).any():
+        return None
+    pre = data.xs[:, None] * A[:, 0][None, :] + A[:, 1][None, :] > 0  # n x L, strict
+    start, stop = groups.start.copy(), groups.stop.copy()
+    for col, g in enumerate(idx.tolist()):
+        on = np.flatnonzero(pre[:, col])
+        if on.size == 0 or on[-1] - on[0] + 1 != on.size:
+            return None
+        start[g], stop[g] = on[0], on[-1] + 1
+    return start, stop
 
 
 # --- public ------------------------------------------------------------------------------------
@@ -374,11 +425,23 @@ def kkt_limit(
     rounds = 0
     reason = ""
     cone = best = None
+    seeded = False
     for rounds in range(1, _PATTERN_ROUNDS + 1):  # noqa: B007 - the count is reported
         cone = _cone(data, groups, work, solver)
         if cone.status not in ("optimal", "optimal_inaccurate"):
-            reason = f"the pattern-fixed convex program failed: {cone.status}"
+            if best is None:
+                reason = f"the pattern-fixed convex program failed: {cone.status}"
+                break
+            groups, cone = best
             break
+        if not seeded:
+            seeded = True
+            cn = np.linalg.norm(cone.a, axis=1)
+            live = cn > _DEAD * max(float(cn.max()) if cn.size else 0.0, 1e-300)
+            moved = _free_patterns(data, groups, cone.a, live, work)
+            if moved is not None:
+                groups = rd.regroup(groups, live, moved[0], moved[1], v0)
+                continue
         trial = rd.network(groups, _dirs(cone.a, groups), np.linalg.norm(cone.a, axis=1), k)
         low = np.flatnonzero(rd.sorted_margins(trial, data) < 1 - 1e-7)
         missing = np.setdiff1d(low, work)
@@ -386,12 +449,10 @@ def kkt_limit(
             work = np.union1d(work, missing)
             continue
         if best is not None and not cone.value < best[1].value * (1 - _IMPROVE):
-            # the move did not lower the norm beyond the solver's accuracy: keep the best
-            groups, cone = best
+            groups, cone = best  # the move did not lower the norm beyond solver accuracy
             break
         best = (groups, cone)
-        moved = (cone.shift_start != 0) | (cone.shift_stop != 0)
-        if not moved.any():
+        if not ((cone.shift_start != 0) | (cone.shift_stop != 0)).any():
             break
         groups = rd.regroup(
             groups,
