@@ -414,3 +414,44 @@ def stationarity(net: Network, data: fg.SortedData, st: Structure, groups: Group
     eps = float(np.linalg.norm(r) / np.linalg.norm(theta))
     q = data.ys * fg.outputs(w, b, v, data, fg.activity(w, b, data))
     return eps, max(float(sol.lam @ (q[sup] - 1.0)), 0.0)
+
+
+def from_network(data: fg.SortedData, w: np.ndarray, b: np.ndarray, v: np.ndarray,
+                 s0: np.ndarray, kink_tol: float, prior: np.ndarray | None = None):
+    """Groups, structure and Newton solution read off a (normalized) network.
+
+    ``s0``: sorted positions with margin 1; ``prior``: multipliers per sorted position to
+    regularize the least-squares start toward (default none).
+    """
+    groups = groups_of(w, b, v, data)
+    _, _, a = targets(groups, w, b, v)
+    groups, st = structure(data, groups, a, s0, v, kink_tol)
+    target, c0, _ = targets(groups, w, b, v)
+    if prior is None:
+        prior_w = np.zeros(st.size)
+    else:
+        prior_w = np.concatenate([prior[st.support], 0.5 * prior[st.pair_pos]])
+    om0 = initial_weights(data, groups, st, target, prior_w)
+    return groups, st, newton(data, groups, st, om0, c0)
+
+
+def float_checks(data: fg.SortedData, groups: Groups, st: Structure, sol: Solution,
+                 k: int) -> tuple[Network, list[str]]:
+    """The KKT network of a solution and the open conditions it fails in float."""
+    G = directions(data, groups, st, sol)
+    net = network(groups, G, sol.c, k)
+    bad = []
+    if sol.lam.size and sol.lam.min() <= 0:
+        bad.append("a multiplier is not positive")
+    if (sol.c <= 0).any():
+        bad.append("a group's c_A is not positive")
+    if sol.mu.size and ((sol.mu <= 0) | (sol.mu >= sol.lam[np.searchsorted(
+            st.support, st.pair_pos)])).any():
+        bad.append("a Clarke weight mu / lambda is not inside (0, 1)")
+    if not consistent(data, groups, G).all():
+        bad.append("a group's direction does not keep its activation pattern")
+    q = sorted_margins(net, data)
+    q[np.concatenate([st.support, st.flat])] = np.inf
+    if q.size and q.min() < 1.0 - 1e-12:
+        bad.append("a point outside the support has margin below 1")
+    return net, bad

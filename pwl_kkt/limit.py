@@ -59,7 +59,8 @@ _SUPPORT_ROUNDS = 40
 _WORKING_SET = 4000  # beyond this many points the margins are added as they become violated
 _DEAD = 1e-6  # a group whose ||a_A|| is below this fraction of the largest is zero (solver residue)
 _EXACT_CHECK = 200_000
-_IMPROVE = 1e-9  # relative decrease of sum ||a_A|| that counts as progress of a pattern move  # n * k up to which an exact input is tested with verify_kkt_exact
+_IMPROVE = 1e-9
+_TIGHT = 1e-9  # support and kink tolerance of the final pass (as prove_kkt_point's)  # relative decrease of sum ||a_A|| that counts as progress of a pattern move  # n * k up to which an exact input is tested with verify_kkt_exact
 
 
 @dataclass(frozen=True)
@@ -470,15 +471,23 @@ def kkt_limit(
     if reason:
         return _finish(trial, None, None, None, data, order, ds, theta_in, rounds, start,
                        reason, prove, net)
-    w1, b1, v1 = trial.arrays()
     q1 = rd.sorted_margins(trial, data)
     lam_full = np.zeros(data.n)
     lam_full[cone.work] = cone.lam
-    groups1 = rd.groups_of(w1, b1, v1, data)
-    _, _, a1 = rd.targets(groups1, w1, b1, v1)
-    s0 = np.flatnonzero(q1 <= 1.0 + support_tol)
-    groups1, st = rd.structure(data, groups1, a1, s0, v1, support_tol)
-    part = _support_loop(data, groups1, st, trial, lam_full, k)
+    groups1, st, sol = rd.from_network(data, *trial.arrays(), np.flatnonzero(
+        q1 <= 1.0 + support_tol), support_tol, lam_full)
+    part = _support_loop(data, groups1, st, sol, trial, k)
+    # Read the structure off the network found, with the prover's tight tolerances, and
+    # solve again: the result is then exactly what prove_kkt_point checks.
+    q2 = rd.sorted_margins(part.net, data)
+    if q2.min() > 0:
+        polished = part.net.scaled(1.0 / math.sqrt(float(q2.min())))
+        g3, st3, sol3 = rd.from_network(data, *polished.arrays(), np.flatnonzero(
+            q2 / q2.min() <= 1.0 + _TIGHT), _TIGHT)
+        if sol3.converged:
+            net3, bad = rd.float_checks(data, g3, st3, sol3, k)
+            if not bad:
+                part = _Partial(net3, g3, st3, sol3, "", part.rounds + 1)
     return _finish(part.net, part.groups, part.st, part.sol, data, order, ds, theta_in,
                    rounds + part.rounds, start, part.reason, prove, net)
 
@@ -499,52 +508,39 @@ class _Partial:
     rounds: int = 0
 
 
-def _support_loop(data, groups: rd.Groups, st: rd.Structure, trial: Network, lam_full, k: int):
+def _support_loop(data, groups: rd.Groups, st: rd.Structure, sol: rd.Solution, trial: Network,
+                  k: int) -> _Partial:
     """Newton on the reduced system inside an active-set loop on the support."""
     from dataclasses import replace
 
-    w1, b1, v1 = trial.arrays()
-    target, c, _ = rd.targets(groups, w1, b1, v1)
-    prior = np.concatenate([lam_full[st.support], 0.5 * lam_full[st.pair_pos]])
-    om = rd.initial_weights(data, groups, st, target, prior)
     for rounds in range(1, _SUPPORT_ROUNDS + 1):
-        sol = rd.newton(data, groups, st, om, c)
+        if rounds > 1:
+            sol = rd.newton(data, groups, st, om, c)
         if not sol.converged:
             why = "Jacobian singular" if sol.cond >= 1e13 else "Newton did not converge"
             return _Partial(trial, None, None, None, f"{why} on the reduced system (|F| = "
                             f"{sol.residual:.2g}, cond = {sol.cond:.2g}); the convex "
                             "program's point is returned", rounds)
-        s = st.support.size
+        om, c = rd.omega(sol), sol.c
         if sol.lam.size and sol.lam.min() <= 0:
             drop = int(np.argmin(sol.lam))
             if st.support[drop] in set(st.pair_pos.tolist()):
-                return _Partial(trial, None, None, None, "a kink point's multiplier is not "
-                                "positive", rounds)
+                break
             st = replace(st, support=np.delete(st.support, drop))
-            om, c = np.delete(rd.omega(sol), drop), sol.c
+            om = np.delete(om, drop)
             continue
-        G = rd.directions(data, groups, st, sol)
-        net = rd.network(groups, G, sol.c, k)
+        net, bad = rd.float_checks(data, groups, st, sol, k)
         q = rd.sorted_margins(net, data)
         q[np.concatenate([st.support, st.flat])] = np.inf
         worst = int(np.argmin(q))
         if q[worst] < 1.0 - 1e-12:
             pos = int(np.searchsorted(st.support, worst))
             st = replace(st, support=np.insert(st.support, pos, worst))
-            om, c = np.insert(rd.omega(sol), pos, 0.0), sol.c
+            om = np.insert(om, pos, 0.0)
             continue
-        bad = []
-        if (sol.c <= 0).any():
-            bad.append("a group's c_A is not positive")
-        if sol.mu.size and ((sol.mu <= 0) | (sol.mu >= sol.lam[np.searchsorted(
-                st.support, st.pair_pos)])).any():
-            bad.append("a Clarke weight mu / lambda is not inside (0, 1)")
-        if not rd.consistent(data, groups, G).all():
-            bad.append("a group's direction does not keep its activation pattern")
-        del s
         return _Partial(net, groups, st, sol, "; ".join(bad), rounds)
     return _Partial(trial, None, None, None,
-                    f"the support still changed after {_SUPPORT_ROUNDS} rounds", _SUPPORT_ROUNDS)
+                    f"the support did not settle in {_SUPPORT_ROUNDS} rounds", _SUPPORT_ROUNDS)
 
 
 def _finish(net: Network, groups, st, sol, data, order, ds: Dataset, theta_in, rounds: int,
