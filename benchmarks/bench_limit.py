@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--extra", type=int, default=500)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    import cvxpy  # noqa: F401 - untimed warm-up: importing cvxpy takes seconds once per process
     head = (f"{'n':>6} {'k':>5} {'steps':>6} {'sep s':>7} {'limit s':>8} {'eps':>8} "
             f"{'proof s':>8} {'proven':>6} {'regions':>7} | {'train s':>8} {'train eps':>9} "
             f"{'ratio':>7}")
