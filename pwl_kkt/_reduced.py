@@ -311,7 +311,7 @@ def directions(data: fg.SortedData, groups: Groups, st: Structure, sol: Solution
 
 def initial_weights(data: fg.SortedData, groups: Groups, st: Structure, target: np.ndarray,
                     prior: np.ndarray) -> np.ndarray:
-    """``omega`` fitting ``g_A(omega) = target_A`` by least squares, regularized toward ``prior``."""
+    """``omega`` fitting ``g_A(omega) = target_A`` by least squares, pulled toward ``prior``."""
     pos, Me = extended(groups, st)
     xe = np.stack([data.xs[pos], np.ones(pos.size)], axis=1) * data.ys[pos][:, None]
     A = np.concatenate([Me * xe[:, 0][None, :], Me * xe[:, 1][None, :]])
@@ -336,7 +336,8 @@ def targets(groups: Groups, w: np.ndarray, b: np.ndarray, v: np.ndarray):
 
 
 def network(groups: Groups, G: np.ndarray, c: np.ndarray, width: int) -> Network:
-    """The KKT network: neuron j of group A gets ``v_j = sigma_A sqrt(share_j c_A)``, ``u_j = v_j g_A``."""
+    """The KKT network: neuron j of group A gets ``v_j = sigma_A sqrt(share_j c_A)``,
+    ``u_j = v_j g_A``; neurons of no group are 0."""
     w, b, v = np.zeros(width), np.zeros(width), np.zeros(width)
     live = groups.group_of >= 0
     a = groups.group_of[live]

@@ -57,10 +57,12 @@ __all__ = ["KKTLimit", "LimitGroup", "kkt_limit"]
 _PATTERN_ROUNDS = 40
 _SUPPORT_ROUNDS = 40
 _WORKING_SET = 4000  # beyond this many points the margins are added as they become violated
-_DEAD = 1e-6  # a group whose ||a_A|| is below this fraction of the largest is zero (solver residue)
-_EXACT_CHECK = 200_000
-_IMPROVE = 1e-9
-_TIGHT = 1e-9  # support and kink tolerance of the final pass (as prove_kkt_point's)  # relative decrease of sum ||a_A|| that counts as progress of a pattern move  # n * k up to which an exact input is tested with verify_kkt_exact
+_DEAD = 1e-6  # groups with ||a_A|| below this fraction of the largest are zero (solver residue)
+_EXACT_CHECK = 200_000  # n * k up to which an exact input is tested with verify_kkt_exact
+_ALIVE = 1e-5  # multipliers above this fraction of the largest mark support points
+_SEED = 1e-3  # groups above this fraction of the largest ||a_A|| enter the SLSQP seed
+_IMPROVE = 1e-9  # relative decrease of sum ||a_A|| that counts as progress of a pattern move
+_TIGHT = 1e-9  # support and kink tolerance of the final pass (as prove_kkt_point's)
 
 
 @dataclass(frozen=True)
@@ -323,7 +325,10 @@ def _free_patterns(data, groups: rd.Groups, a: np.ndarray, live: np.ndarray, wor
                    constraints=[{"type": "ineq", "fun": cons, "jac": jac}],
                    options={"maxiter": 200, "ftol": 1e-12})
     A = res.x.reshape(-1, 2)
-    if not np.isfinite(A).all() or (cons(res.x) < -1e-6).any():
+    if not np.isfinite(A).all() or (cons(res.x) <= -1.0).any():
+        # a misclassified point: keep the input's patterns. (Margins slightly below 1 are
+        # fine: N is 1-homogeneous in the a_A, the patterns are what the seed is for, and an
+        # iteration limit is fine too.)
         return None
     pre = data.xs[:, None] * A[:, 0][None, :] + A[:, 1][None, :] > 0  # n x L, strict
     start, stop = groups.start.copy(), groups.stop.copy()
@@ -438,9 +443,11 @@ def kkt_limit(
         if not seeded:
             seeded = True
             cn = np.linalg.norm(cone.a, axis=1)
-            live = cn > _DEAD * max(float(cn.max()) if cn.size else 0.0, 1e-300)
-            moved = _free_patterns(data, groups, cone.a, live, work)
+            top = max(float(cn.max()) if cn.size else 0.0, 1e-300)
+            # the seed moves the groups that matter; fading ones stay for the convex program
+            moved = _free_patterns(data, groups, cone.a, cn > _SEED * top, work)
             if moved is not None:
+                live = cn > _DEAD * top
                 groups = rd.regroup(groups, live, moved[0], moved[1], v0)
                 continue
         trial = rd.network(groups, _dirs(cone.a, groups), np.linalg.norm(cone.a, axis=1), k)
@@ -474,8 +481,10 @@ def kkt_limit(
     q1 = rd.sorted_margins(trial, data)
     lam_full = np.zeros(data.n)
     lam_full[cone.work] = cone.lam
-    groups1, st, sol = rd.from_network(data, *trial.arrays(), np.flatnonzero(
-        q1 <= 1.0 + support_tol), support_tol, lam_full)
+    # margin 1 to the solver's accuracy, or a multiplier the solver did not zero
+    s0 = np.flatnonzero((q1 <= 1.0 + support_tol)
+                        | (lam_full > _ALIVE * max(float(lam_full.max()), 1e-300)))
+    groups1, st, sol = rd.from_network(data, *trial.arrays(), s0, support_tol, lam_full)
     part = _support_loop(data, groups1, st, sol, trial, k)
     # Read the structure off the network found, with the prover's tight tolerances, and
     # solve again: the result is then exactly what prove_kkt_point checks.
@@ -513,6 +522,7 @@ def _support_loop(data, groups: rd.Groups, st: rd.Structure, sol: rd.Solution, t
     """Newton on the reduced system inside an active-set loop on the support."""
     from dataclasses import replace
 
+    om, c = rd.omega(sol), sol.c
     for rounds in range(1, _SUPPORT_ROUNDS + 1):
         if rounds > 1:
             sol = rd.newton(data, groups, st, om, c)
@@ -525,7 +535,8 @@ def _support_loop(data, groups: rd.Groups, st: rd.Structure, sol: rd.Solution, t
         if sol.lam.size and sol.lam.min() <= 0:
             drop = int(np.argmin(sol.lam))
             if st.support[drop] in set(st.pair_pos.tolist()):
-                break
+                return _Partial(trial, None, None, None, "the multiplier of a point on a kink "
+                                "is not positive; the convex program's point is returned", rounds)
             st = replace(st, support=np.delete(st.support, drop))
             om = np.delete(om, drop)
             continue

@@ -20,8 +20,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from .strategies import teacher_student_trials
-
 from pwl_kkt import (
     Dataset,
     Network,
@@ -31,6 +29,8 @@ from pwl_kkt import (
     region_bound,
     verify_kkt_exact,
 )
+
+from .strategies import teacher_student_trials
 
 # Rational points on the unit circle: a^2 + c^2 = 1.
 PYTHAGOREAN = [(Fraction(3, 5), Fraction(4, 5)), (Fraction(5, 13), Fraction(12, 13)),
