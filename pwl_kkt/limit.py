@@ -82,6 +82,14 @@ class LimitGroup:
         has ``(w_j, b_j) = v_j g_A``, kink at ``-g_A[1] / g_A[0]``.
     neurons : tuple of int
         The neurons of the group.
+
+    Examples
+    --------
+    Example 1 of Safran, Vardi & Lee (NeurIPS 2022): one group, the constant neuron.
+
+    >>> net = Network([0.0, 0.0], [1.0, 0.0], [1.0, 0.0])
+    >>> kkt_limit(net, [4, -4], [1, 1]).groups
+    (LimitGroup(pattern=(0, 1), sign=1, c=1.0, g=(0.0, 1.0), neurons=(0,)),)
     """
 
     pattern: tuple[int, ...]
@@ -407,7 +415,7 @@ def kkt_limit(
 
     >>> lim = kkt_limit(Network([1.0, -1.0], [0.5, 0.5], [1.0, 1.0]), [-1, 1], [1, 1])
     >>> lim.converged, lim.eps < 1e-12, round(lim.sq_norm_after, 6)
-    (True, True, 1.0)
+    (True, True, 2.0)
     """
     start = time.perf_counter()
     support_tol = _check_tol(support_tol, "support_tol")

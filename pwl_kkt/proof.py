@@ -343,8 +343,8 @@ def prove_kkt_point(
     A point that is not KKT (here the multipliers would have to be negative):
 
     >>> p = prove_kkt_point(Network([0], [1], [1]), [1, 2], [1, 1])
-    >>> p.proven, p.reason.split(":")[0]
-    (False, 'not a KKT point')
+    >>> p.proven, "not a KKT point" in p.reason
+    (False, True)
     """
     require("flint", "exact")
     from flint import ctx
