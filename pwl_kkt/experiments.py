@@ -259,8 +259,8 @@ def run_trial(params: dict) -> dict:
     ``limit_converged``, ``limit_proven``, ``limit_regions`` (NaN when not decided),
     ``limit_regions_lo``/``_hi``, ``limit_eps``, ``limit_angle``, ``limit_gap`` (to P*),
     ``limit_seconds``; ``optimum_regions`` (the global optimum's network); and JSON of the
-    network, teacher, data and multipliers for plotting. Training that does not separate the sample raises, so the
-    trial is recorded as failed with that error.
+    network, teacher, data and multipliers for plotting. Training that does not separate the
+    sample raises, so the trial is recorded as failed with that error.
     """
     from .bounds import region_bound
     from .kkt import certify_kkt
