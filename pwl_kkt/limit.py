@@ -390,14 +390,17 @@ def kkt_limit(
         Also prove the result with ball arithmetic (:func:`pwl_kkt.prove_kkt_point`); the
         proof is in :attr:`KKTLimit.proof`.
     support_tol : float
-        Multipliers below this fraction of the largest are solver residue: such points are
-        not in the initial support.
+        At the convex program's solution (accurate to about 1e-8), a point whose margin
+        exceeds 1 by at most this much is on the margin, and one this close (relatively) to
+        a group's kink is on the kink. The final pass uses 1e-9, as :func:`prove_kkt_point`.
     solver : str, optional
         cvxpy solver for the convex program (default: cvxpy's choice, Clarabel).
 
     Returns
     -------
     KKTLimit
+        An exact input (``net.is_exact``, ``n k <= 200000``) that :func:`verify_kkt_exact`
+        proves to be a KKT point is returned as it is (scaled to margin 1, angle 0).
         ``converged`` is ``False`` (with ``reason``) when the solve did not reach a point
         satisfying every KKT condition in float; what was reached is returned anyway.
 
