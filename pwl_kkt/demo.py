@@ -131,7 +131,7 @@ def run_demo(
     say(
         f"7. global optimum P* = {opt.P_star:.8g} (any width); the limit's 1/2||theta||^2 = "
         f"{lim.sq_norm_after / 2:.8g}, gap {gap:.3g}"
-        + (" (zero to the solver's accuracy: the limit is globally optimal)"
+        + (" (zero to the convex solver's accuracy, about 1e-8 relative)"
            if abs(gap) <= 1e-6 * opt.P_star else "")
     )
     error = population_error(lim.network, setup.teacher, setup.distribution)
