@@ -163,3 +163,12 @@ def test_cli_limit_json_and_out(run_cli, tmp_path):
     assert load_network(out).width == 12
     status, _, stderr = run_cli("limit", str(tmp_path / "net.json"), str(tmp_path / "no.json"))
     assert status == 2 and stderr.count("\n") == 1
+
+
+def test_a_kkt_point_with_a_zero_multiplier_is_reported_not_proven():
+    # theta = constant 1 on x = 0, 1 (both labelled +1): a KKT point (lambda = (1, 0)) whose
+    # second multiplier is exactly 0 -- degenerate: balls cannot prove lambda_2 >= 0.
+    net, data = Network([0], [1], [1]), ([0, 1], [1, 1])
+    assert verify_kkt_exact(net, *data).lambdas == (1, 0)
+    proof = prove_kkt_point(net, *data)
+    assert not proof.proven and "multiplier" in proof.reason
