@@ -46,6 +46,7 @@ from .io import (
     save_network,
 )
 from .kkt import KKTCertificate, certify_kkt
+from .limit import KKTLimit, LimitGroup, kkt_limit
 from .network import Network
 from .optimum import (
     MaxMarginOptimum,
@@ -55,6 +56,7 @@ from .optimum import (
     optimality_value,
 )
 from .plot import plot_dual, plot_network
+from .proof import KKTProof, prove_kkt_point
 from .pwl import PiecewiseLinear, exact_kinks, piecewise_linear
 from .regions import (
     LinearRegions,
@@ -119,6 +121,11 @@ __all__ = [
     "kkt_latex",
     "kkt_system",
     "verify_kkt_exact",
+    "KKTLimit",
+    "KKTProof",
+    "LimitGroup",
+    "kkt_limit",
+    "prove_kkt_point",
     "FileFormatError",
     "InvalidDataError",
     "InvalidNetworkError",

@@ -78,7 +78,7 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=int, default=40, help="sample size (default 40)")
     p.add_argument("--k", type=int, default=30, help="student width (default 30)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=150000, help="gradient-flow steps")
+    p.add_argument("--steps", type=int, default=3000, help="gradient-flow steps (default 3000)")
     p.add_argument("--out", default="pwl_kkt_demo.png", help="figure file (default %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=_cmd_demo)
@@ -87,7 +87,7 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    print("pwl-kkt demo: teacher -> sample -> init -> gradient flow -> certificates")
+    print("pwl-kkt demo: teacher -> sample -> init -> gradient flow -> proven limit")
     run_demo(
         args.r,
         args.n,
@@ -396,8 +396,69 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- limit ---------------------------------------------------------------------------------
+
+
+def _add_limit(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "limit", help="the KKT point a separating network is heading to, computed and proven"
+    )
+    _add_net_data(p)
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.add_argument("--out", help="write the KKT network here (.json, .npz, .pt)")
+    p.set_defaults(func=_cmd_limit)
+
+
+def _cmd_limit(args: argparse.Namespace) -> int:
+    from .io import load_data, load_network, save_network
+    from .limit import kkt_limit
+
+    lim = kkt_limit(load_network(args.net), load_data(args.data), prove=True)
+    proof = lim.proof
+    summary = {
+        "proven": bool(proof.proven),
+        "regions": proof.regions,
+        "regions_range": None if proof.regions_range is None else list(proof.regions_range),
+        "eps": lim.eps,
+        "delta": lim.delta,
+        "radius": proof.radius if proof.proven else None,
+        "angle": lim.angle,
+        "sq_norm": lim.sq_norm_after,
+        "sq_norm_before": lim.sq_norm_before,
+        "support": list(lim.support),
+        "converged": lim.converged,
+        "reason": lim.reason,
+        "proof": proof.reason,
+        "seconds": lim.seconds,
+    }
+    if args.out:
+        save_network(lim.network, args.out)
+    if args.json:
+        _print_json(summary)
+        return 0
+    print(f"limit: {'converged' if lim.converged else 'NOT converged'} ({lim.reason})")
+    print(
+        f"eps = {lim.eps:.3e}, delta = {lim.delta:.3e}, angle to the input = {lim.angle:.3e} rad, "
+        f"||theta||^2 = {lim.sq_norm_after:.10g} (input {lim.sq_norm_before:.10g})"
+    )
+    if proof.proven:
+        count = (
+            str(proof.regions) if proof.regions is not None
+            else f"between {proof.regions_range[0]} and {proof.regions_range[1]}"
+        )
+        print(f"proven: an exact KKT point lies within {proof.radius:.3g}; "
+              f"effective regions: {count}")
+    else:
+        print(f"not proven: {proof.reason}")
+    print(f"{lim.seconds:.3g} s")
+    if args.out:
+        print(f"wrote {args.out}")
+    return 0
+
+
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_regions,
+    _add_limit,
     _add_demo,
     _add_sweep,
     _add_report,

@@ -1,8 +1,9 @@
 """The worked story on built-in defaults (``pwl-kkt demo``).
 
-Teacher with r sign changes -> sample -> Assumption 2.1 initialization -> gradient
-flow towards directional convergence -> KKT certificate -> effective regions vs
-32r + 67 -> exact population error -> one figure.
+Teacher with r sign changes -> sample -> Assumption 2.1 initialization -> brief gradient
+flow -> the KKT point it is heading to, computed and proven -> the limit's proven effective
+regions vs 32r + 67 -> its gap to the global optimum P* -> exact population error -> one
+figure of the limit.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ class DemoResult:
     population_error: float
     figure: str | None
     seconds: float
+    limit_proven: bool = False
+    limit_regions: int | None = None
+    limit_regions_range: tuple[int, int] | None = None
+    limit_eps: float = float("nan")
+    limit_angle: float = float("nan")
+    limit_gap: float = float("nan")
 
 
 def run_demo(
@@ -50,17 +57,19 @@ def run_demo(
     k: int = 30,
     *,
     seed: int = 0,
-    steps: int = 20000,
+    steps: int = 3000,
     figure: str | Path | None = "pwl_kkt_demo.png",
     progress: bool = True,
     echo: bool = True,
 ) -> DemoResult:
     """Run the whole pipeline once and print what each step finds.
 
-    The KKT certificate uses ``support_tol=1e-2``: after finite training the margins of
-    the would-be support points still differ by about a percent (convergence in
-    direction is logarithmically slow), and the certificate reports how far from
-    stationary the network still is as ``eps``.
+    Gradient flow converges to a KKT point of the max-margin problem only in direction and
+    only like ``1 / log t``, so the demo trains briefly and then computes the KKT point the
+    network is heading to (:func:`pwl_kkt.kkt_limit`) and proves it in ball arithmetic
+    (:func:`pwl_kkt.prove_kkt_point`). The region count compared with Theorem 4.2's
+    ``32r + 67`` is the proven limit's exact count; the trained network's exact and
+    tolerance counts are printed as a side note.
 
     Examples
     --------
@@ -71,6 +80,8 @@ def run_demo(
     """
     from .bounds import region_bound
     from .kkt import certify_kkt
+    from .limit import kkt_limit
+    from .optimum import global_max_margin, optimality_gap
     from .regions import count_regions
     from .teacher import label_changes, population_error, teacher_student_setup
     from .train import train
@@ -90,23 +101,50 @@ def run_demo(
         f"normalized margin {history.margin[-1]:.4g} (stop: {history.stop_reason})"
     )
     cert = certify_kkt(net, data, support_tol=1e-2)
-    say(
-        f"5. KKT certificate: eps = {cert.eps:.3g} (relative stationarity residual), "
-        f"delta = {cert.delta:.3g}, support points {list(cert.support)}"
-    )
     regions = count_regions(net)
     regions_tol = count_regions(net, tol=1e-3)
     bound = region_bound(max(r_sample, 1))
+    lim = kkt_limit(net, data, prove=True)
+    proof = lim.proof
     say(
-        f"6. effective linear regions: {regions} exact, {regions_tol} at tolerance 1e-3; "
-        f"Theorem 4.2 bound 32r + 67 = {bound} (r = {max(r_sample, 1)})"
+        f"5. the KKT point it is heading to: eps = {lim.eps:.2g}, ||theta||^2 = "
+        f"{lim.sq_norm_after:.10g}, {lim.angle:.3g} rad from the trained direction "
+        f"({lim.seconds:.2g} s; {'converged' if lim.converged else 'NOT converged: ' + lim.reason})"
     )
-    error = population_error(net, setup.teacher, setup.distribution)
-    say(f"7. exact population error P[sign N != sign N*] = {float(error):.6f}")
+    if proof.proven:
+        count = str(proof.regions) if proof.regions is not None else (
+            f"between {proof.regions_range[0]} and {proof.regions_range[1]}")
+        say(f"   proven (ball arithmetic): an exact KKT point lies within {proof.radius:.2g}")
+        say(
+            f"6. effective linear regions of the proven limit: {count}; Theorem 4.2 bound "
+            f"32r + 67 = {bound} (r = {max(r_sample, 1)})"
+        )
+    else:
+        say(f"   not proven: {proof.reason}")
+        say(f"6. no proven region count; Theorem 4.2 bound 32r + 67 = {bound}")
+    say(
+        f"   (side note: the trained network itself, eps = {cert.eps:.2g}, has {regions} exact "
+        f"regions, {regions_tol} at tolerance 1e-3)"
+    )
+    opt = global_max_margin(data, exact=False)
+    gap = optimality_gap(lim.network, data, optimum=opt)
+    say(
+        f"7. global optimum P* = {opt.P_star:.8g} (any width); the limit's 1/2||theta||^2 = "
+        f"{lim.sq_norm_after / 2:.8g}, gap {gap:.3g}"
+        + (" (zero to the convex solver's accuracy, about 1e-8 relative)"
+           if abs(gap) <= 1e-6 * opt.P_star else "")
+    )
+    error = population_error(lim.network, setup.teacher, setup.distribution)
+    say(f"8. exact population error of the limit P[sign N != sign N*] = {float(error):.6f}")
     written = None
     if figure is not None:
-        written = str(_figure(net, setup, cert.lambdas, Path(figure)))
-        say(f"8. figure: {written}")
+        title = (
+            f"Proven limit of gradient flow (a KKT point): {proof.regions} effective regions, "
+            f"width {k}" if proof.regions is not None
+            else f"Limit of gradient flow (not proven), width {k}"
+        )
+        written = str(_figure(lim.network, setup, lim.lambdas, Path(figure), title))
+        say(f"9. figure of the limit: {written}")
     return DemoResult(
         r,
         r_sample,
@@ -124,10 +162,17 @@ def run_demo(
         float(error),
         written,
         time.perf_counter() - start,
+        bool(proof.proven),
+        proof.regions,
+        proof.regions_range,
+        lim.eps,
+        lim.angle,
+        gap,
     )
 
 
-def _figure(net: object, setup: object, lambdas: tuple[float, ...], path: Path) -> Path:
+def _figure(net: object, setup: object, lambdas: tuple[float, ...], path: Path,
+            title: str) -> Path:
     from .errors import require
     from .io import _atomic_write
     from .plot import plot_network
@@ -138,7 +183,7 @@ def _figure(net: object, setup: object, lambdas: tuple[float, ...], path: Path) 
 
     import numpy as np
 
-    # The student is normalized to minimum margin 1 (theta / sqrt(min_i y_i N(x_i)), the
+    # The network is normalized to minimum margin 1 (theta / sqrt(min_i y_i N(x_i)), the
     # scale the certificate works at), so that it and the teacher share the axis; the
     # window is the data's [-R, R] with a margin.
     data = setup.data
@@ -153,6 +198,9 @@ def _figure(net: object, setup: object, lambdas: tuple[float, ...], path: Path) 
         interval=(-reach, reach),
         ax=ax,
     )
+    # plot_network's own title counts the float network's kinks, where rounding splits the
+    # shared kink of a group; the proven count is the exact KKT point's
+    ax.set_title(title)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)

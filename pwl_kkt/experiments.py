@@ -18,6 +18,7 @@ import hashlib
 import io
 import itertools
 import json
+import math
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -254,12 +255,16 @@ def run_trial(params: dict) -> dict:
     the sorted sample, the r of Theorem 4.2), ``bound`` (32 r + 67 with that r),
     ``within_bound``, ``is_kkt``, ``eps``, ``delta``, ``normalized_margin``,
     ``global_gap``, ``P_star``, ``population_error`` (exact), ``success``, ``steps_run``,
-    ``train_seconds``, ``certify_seconds``, and JSON of the network, teacher, data and
-    multipliers for plotting. Training that does not separate the sample raises, so the
-    trial is recorded as failed with that error.
+    ``train_seconds``, ``certify_seconds``; the proven limit (:func:`pwl_kkt.kkt_limit`):
+    ``limit_converged``, ``limit_proven``, ``limit_regions`` (NaN when not decided),
+    ``limit_regions_lo``/``_hi``, ``limit_eps``, ``limit_angle``, ``limit_gap`` (to P*),
+    ``limit_seconds``; ``optimum_regions`` (the global optimum's network); and JSON of the
+    network, teacher, data and multipliers for plotting. Training that does not separate the
+    sample raises, so the trial is recorded as failed with that error.
     """
     from .bounds import region_bound
     from .kkt import certify_kkt
+    from .limit import kkt_limit
     from .optimum import global_max_margin, optimality_gap
     from .regions import count_regions
     from .teacher import label_changes, population_error, teacher_student_setup
@@ -302,6 +307,10 @@ def run_trial(params: dict) -> dict:
     r_sample = label_changes(data.x_float, data.y)
     regions = count_regions(net)
     w, b, v = net.arrays()
+    start = time.perf_counter()
+    lim = kkt_limit(net, data, prove=True)
+    limit_seconds = time.perf_counter() - start
+    proof = lim.proof
     return {
         "regions_exact": regions,
         "regions_tol": count_regions(net, tol=float(params.get("tol", 1e-6))),
@@ -325,6 +334,17 @@ def run_trial(params: dict) -> dict:
         ),
         "data_json": json.dumps({"x": data.x_float.tolist(), "y": data.y.tolist()}),
         "lambdas_json": json.dumps(list(cert.lambdas)),
+        # the KKT point the trained network is heading to, computed and proven
+        "limit_converged": lim.converged,
+        "limit_proven": proof.proven,
+        "limit_regions": proof.regions if proof.regions is not None else math.nan,
+        "limit_regions_lo": proof.regions_range[0] if proof.proven else math.nan,
+        "limit_regions_hi": proof.regions_range[1] if proof.proven else math.nan,
+        "limit_eps": lim.eps,
+        "limit_angle": lim.angle,
+        "limit_gap": optimality_gap(lim.network, data, optimum=optimum),
+        "limit_seconds": limit_seconds,
+        "optimum_regions": optimum.regions,
     }
 
 

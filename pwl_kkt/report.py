@@ -76,13 +76,19 @@ def sweep_figures(df: object, out_dir: str | Path) -> list[Path]:
                 edgecolors=color,
                 label=f"r = {r}: tolerance mode",
             )
+        if "limit_regions" in group:  # proven exact counts of the limits (KKT points)
+            ax.scatter(group["k"], group["limit_regions"] / r, s=40, marker="x", color=color,
+                       label=f"r = {r}: proven limit")
+        if "optimum_regions" in group:
+            ax.scatter(group["k"], group["optimum_regions"] / r, s=30, marker="^",
+                       facecolors="none", edgecolors=color, label=f"r = {r}: global optimum")
         ks = np.sort(group["k"].unique())
         ax.plot(ks, [region_bound(int(r)) / r] * len(ks), "--", color=color, lw=1)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("width k")
     ax.set_ylabel("effective linear regions / r")
-    ax.set_title("Effective regions after training vs the (32r + 67)/r bound (dashed)")
+    ax.set_title("Effective regions (trained, proven limit, optimum) vs (32r + 67)/r (dashed)")
     ax.legend(fontsize="small")
     paths.append(_save(fig, out / "regions_vs_width.png", plt))
 

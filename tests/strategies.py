@@ -224,3 +224,16 @@ pair_scales = st.one_of(
     st.floats(min_value=0.125, max_value=1e6),  # read as the dyadic rational it is
 )
 """Scales ``a > 0`` for the pair ``x = (a, -a)``: ints, Fractions and floats."""
+
+@st.composite
+def teacher_student_trials(draw, min_width: int = 100, max_width: int = 130):
+    """(teacher sign changes r, sample size n, width k, seed, steps) for a trained student.
+
+    ``k`` starts at 100 > 32 * 1 + 67, so Theorem 4.2's bound 32r + 67 can bite for r = 1.
+    """
+    r = draw(st.integers(1, 2))
+    n = draw(st.integers(12, 30))
+    k = draw(st.integers(min_width, max_width))
+    seed = draw(st.integers(0, 10**6))
+    steps = draw(st.sampled_from([1000, 2000, 3000]))
+    return r, n, k, seed, steps

@@ -69,7 +69,7 @@ def test_demo_runs_the_story_and_writes_its_figure(run_cli, tmp_path):
         "--no-progress",
     )
     assert code == 0
-    for step in ("teacher", "gradient flow", "KKT certificate", "32r + 67", "population error"):
+    for step in ("teacher", "gradient flow", "KKT point", "32r + 67", "P*", "population error"):
         assert step in out
     assert fig.read_bytes().startswith(b"\x89PNG")
 

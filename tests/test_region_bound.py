@@ -30,6 +30,8 @@ from pwl_kkt import (
     verify_kkt_exact,
 )
 
+from .strategies import teacher_student_trials
+
 # Rational points on the unit circle: a^2 + c^2 = 1.
 PYTHAGOREAN = [(Fraction(3, 5), Fraction(4, 5)), (Fraction(5, 13), Fraction(12, 13)),
                (Fraction(8, 17), Fraction(15, 17))]
@@ -145,3 +147,62 @@ def test_trained_near_kkt_networks_obey_the_bound_in_tolerance_mode(seed, k):
     if cert.eps <= 0.25:
         count = count_regions(net, tol=1e-3)
         assert count <= region_bound(r), (count, cert.eps, counterexample(net, setup.data))
+
+
+# --- the bound on proven limits of gradient flow --------------------------------------------
+
+
+def proven_limit_counts(trials, counter=None) -> tuple[list[tuple[int, int]], int]:
+    """Train each (r, n, k, seed, steps) trial briefly, compute and prove its limit.
+
+    Returns ``[(count, 32r + 67)]`` for the proven limits (``counter(limit network)`` if given,
+    else the proven exact count) and the number of trials left unproven (not separated after
+    training, or the limit not proven).
+    """
+    from pwl_kkt import kkt_limit, teacher_student_setup, train
+
+    out, unproven = [], 0
+    for r, n, k, seed, steps in trials:
+        setup = teacher_student_setup(r, n, k, seed=seed)
+        net, _ = train(setup.init, setup.data, steps=steps, lr=0.05, progress=False)
+        if (setup.data.y * net(setup.data.x_float) <= 0).any():
+            unproven += 1  # not separated yet: no limit to compute from here
+            continue
+        lim = kkt_limit(net, setup.data, prove=True)
+        if not lim.proof.proven or lim.proof.regions is None:
+            unproven += 1
+            continue
+        bound = region_bound(max(label_changes(setup.data.x_float, setup.data.y), 1))
+        count = lim.proof.regions if counter is None else counter(lim.network)
+        out.append((count, bound))
+    return out, unproven
+
+
+def check_limits(trials, counter=None) -> None:
+    # Theorem 4.2 of Safran, Vardi & Lee (NeurIPS 2022): at the limit (a KKT point of the
+    # max-margin problem) the effective regions are at most 32r + 67, whatever the width.
+    # k >= 100 > 32 * 1 + 67 makes the bound bite for r = 1.
+    counts, unproven = proven_limit_counts(trials, counter)
+    assert unproven <= len(trials) // 2, f"{unproven} of {len(trials)} limits not proven"
+    for count, bound in counts:
+        assert count <= bound, f"{count} effective regions > 32r + 67 = {bound} at a proven limit"
+
+
+@settings(max_examples=2, deadline=None, database=None)
+@given(st.lists(teacher_student_trials(100, 110), min_size=2, max_size=2))
+def test_proven_limits_of_trained_students_obey_the_bound(trials):
+    check_limits(trials)
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None)
+@given(st.lists(teacher_student_trials(100, 400), min_size=4, max_size=4))
+def test_proven_limits_of_trained_students_obey_the_bound_slow(trials):
+    check_limits(trials)
+
+
+def test_the_limit_property_catches_a_broken_region_counter():
+    # The limit network's neurons of one group share a kink; a counter that does not merge
+    # shared kinks (one region per live neuron) exceeds 32r + 67 with k >= 100.
+    with pytest.raises(AssertionError, match=r"> 32r \+ 67 = 99"):
+        check_limits([(1, 16, 300, 3, 2000)], counter=naive_counter)
