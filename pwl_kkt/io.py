@@ -31,7 +31,6 @@ import csv
 import io as _io
 import json
 import os
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
