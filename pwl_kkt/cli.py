@@ -39,7 +39,7 @@ def _integer(minimum: int) -> Callable[[str], int]:
 
     def parse(text: str) -> int:
         if not re.fullmatch(r"\s*[-+]?\d{1,30}\s*", text):
-            raise argparse.ArgumentTypeError(f"{shorten(text)} is not an integer")
+            raise argparse.ArgumentTypeError(f"invalid int value: {shorten(text)}")
         value = int(text)
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value} is below the minimum {minimum}")
@@ -55,7 +55,7 @@ def _real(*, positive: bool) -> Callable[[str], float]:
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{shorten(text)} is not a number") from None
+            raise argparse.ArgumentTypeError(f"invalid float value: {shorten(text)}") from None
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{shorten(text)} is not a finite number")
         if positive and not value > 0:
