@@ -270,7 +270,7 @@ def _exact_floats(arr: np.ndarray, name: str) -> np.ndarray | None:
             )
         return out
     out = arr.astype(np.float64)
-    big = np.flatnonzero(np.abs(out) > 2.0**53)  # below, every integer is a float64
+    big = np.flatnonzero(np.abs(out) >= 2.0**53)  # below, every integer is a float64
     return out if all(int(out[i]) == int(arr[i]) for i in big) else None
 
 
