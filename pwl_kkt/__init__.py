@@ -46,6 +46,7 @@ from .io import (
     save_network,
 )
 from .kkt import KKTCertificate, certify_kkt
+from .limits import InputLimits, get_limits, input_limits, set_limits
 from .network import Network
 from .optimum import (
     MaxMarginOptimum,
@@ -87,6 +88,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "InputLimits",
+    "get_limits",
+    "input_limits",
+    "set_limits",
     "PiecewiseUniform",
     "SufficientConditions",
     "TeacherStudent",

@@ -79,7 +79,7 @@ def _out_file(kind: str) -> Callable[[str], str]:
         try:
             if kind == "figure":
                 figure_format(text)
-            elif suffix not in ("json", "npz", "pt", "pth"):
+            elif kind == "network" and suffix not in ("json", "npz", "pt", "pth"):
                 raise InvalidValueError(
                     f"{text}: unknown network file type {'.' + suffix if suffix else 'none'!r} "
                     "(use .json, .npz or .pt)"
@@ -317,7 +317,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _add_report(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="figures of a sweep's results")
     p.add_argument("results", help="Parquet dataset directory written by 'pwl-kkt sweep'")
-    p.add_argument("--out", default="figures", help="folder for the PNG files (default figures)")
+    p.add_argument(
+        "--out",
+        type=_out_file("folder"),
+        default="figures",
+        help="folder for the PNG files (default figures)",
+    )
     p.set_defaults(func=_cmd_report)
 
 
