@@ -20,14 +20,12 @@ import glob
 import os
 import stat
 import tempfile
-import time
 from pathlib import Path
 
 from .errors import FileFormatError
 from .limits import get_limits
 
 FIGURE_FORMATS = ("png", "pdf", "svg")
-_STALE_SECONDS = 60  # a temp file this old whose writer process is gone is garbage
 
 
 def read_bytes(path: Path) -> bytes:
@@ -79,13 +77,12 @@ def _umask() -> int:
 
 def _remove_stale_temps(path: Path) -> None:
     """Remove temp files of ``path`` left by writers that were killed (SIGKILL)."""
-    now = time.time()
     pattern = os.path.join(glob.escape(str(path.parent)), glob.escape(f".{path.name}.pwlkkt-"))
     for name in glob.glob(pattern + "*.tmp"):
         tmp = Path(name)
         try:
             pid = int(tmp.name[len(path.name) + 9 :].split("-", 1)[0])
-            if now - tmp.stat().st_mtime < _STALE_SECONDS or _alive(pid):
+            if _alive(pid):
                 continue
             tmp.unlink()
         except (ValueError, OSError):

@@ -466,8 +466,10 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=_integer(0), default=2000, help="step budget (default 2000)")
     p.add_argument("--lr", type=positive, default=0.01, help="relative step (flow) / rate (gd)")
     p.add_argument("--seed", type=_integer(0), default=0, help="initialization seed (default 0)")
-    p.add_argument("--sigma-h", type=positive, default=1.0, help="hidden-layer init std (1)")
-    p.add_argument("--sigma-o", type=positive, default=0.1, help="output-layer init std (0.1)")
+    p.add_argument("--sigma-h", type=float, default=1.0, help="hidden-layer init std (1)")
+    p.add_argument(
+        "--sigma-o", type=_real(positive=False), default=0.1, help="output-layer init std (0.1)"
+    )
     p.add_argument(
         "--out",
         type=_out_file("network"),
@@ -550,7 +552,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     import numpy as np
 
-    args = _build_parser().parse_args(argv)
+    try:
+        args = _build_parser().parse_args(argv)
+    except SystemExit as exc:  # a usage error (status 2), or --help / --version (status 0)
+        return exc.code if isinstance(exc.code, int) else 2
     # Float overflow is caught by the range checks and reported as one error line,
     # so numpy's RuntimeWarnings would only add lines to stderr.
     with _terminate_on_sigterm(), np.errstate(all="ignore"):

@@ -90,7 +90,7 @@ def test_console_script_entry_point(net_file):
     [
         (["train", "{data}", "--width", "2", "--seed", "-1"], "--seed: -1 is below the minimum 0"),
         (["train", "{data}", "--width", "0"], "--width: 0 is below the minimum 1"),
-        (["train", "{data}", "--width", "2", "--sigma-o", "-0"], "--sigma-o: '-0' must be > 0"),
+        (["train", "{data}", "--width", "2", "--sigma-o", "-0"], "--sigma-o: '-0' must be >= 0"),
         (["train", "{data}", "--width", "2", "--lr", "nan"], "'nan' is not a finite number"),
         (["train", "{data}", "--width", "2", "--steps", "1" * 40], "invalid int value"),
         (["train", "{data}", "--width", "2", "--out", ""], "an empty path names no file"),
@@ -189,3 +189,11 @@ def test_sigterm_leaves_no_temp_file(tmp_path):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 143
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+
+
+def test_main_returns_the_status_of_usage_errors(capsys):
+    from pwl_kkt.cli import main
+
+    assert main(["train", "d.csv", "--width", "0"]) == 2
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("pwl-kkt ")

@@ -222,3 +222,10 @@ def test_value_objects_cross_a_dask_cluster(value_objects):
         futures = client.map(_echo, [value_objects[n] for n in names], pure=False)
         for name, back in zip(names, client.gather(futures)):
             assert _same(back, value_objects[name]), name
+
+
+def test_values_past_pythons_digit_limit_print():
+    """``str`` refuses ints over 4300 digits; exact text of a Network does not."""
+    net = Network([10**5000], [Fraction(-1, 3 * 10**5000)], [1])
+    w, b, _ = repr(net).split(", ", 2)
+    assert w == "Network(w=['1" + "0" * 5000 + "']" and b == "b=['-1/3" + "0" * 5000 + "']"
