@@ -60,8 +60,10 @@ def _real(*, positive: bool) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"{shorten(text)} is not a finite number")
         if positive and not value > 0:
             raise argparse.ArgumentTypeError(f"{shorten(text)} must be > 0")
-        if value < 0 or math.copysign(1.0, value) < 0:
+        if value < 0:
             raise argparse.ArgumentTypeError(f"{shorten(text)} must be >= 0")
+        if math.copysign(1.0, value) < 0:  # numpy refuses a scale of -0.0, so refuse it here
+            raise argparse.ArgumentTypeError(f"{shorten(text)} is a negative zero; give 0")
         return value
 
     return parse
@@ -71,21 +73,22 @@ def _out_file(kind: str) -> Callable[[str], str]:
     """argparse type: an output path whose suffix suits ``kind`` (checked before any work)."""
 
     def parse(text: str) -> str:
+        from pathlib import Path
+
         from ._files import figure_format
 
         if not text.strip():
             raise argparse.ArgumentTypeError("an empty path names no file")
-        suffix = text.rsplit(".", 1)[-1].lower() if "." in text else ""
-        try:
-            if kind == "figure":
+        suffix = Path(text).suffix.lower()
+        if kind == "network" and suffix not in (".json", ".npz", ".pt", ".pth"):
+            raise argparse.ArgumentTypeError(
+                f"{text}: unknown network file type {suffix!r} (use .json, .npz or .pt)"
+            )
+        if kind == "figure":
+            try:
                 figure_format(text)
-            elif kind == "network" and suffix not in ("json", "npz", "pt", "pth"):
-                raise InvalidValueError(
-                    f"{text}: unknown network file type {'.' + suffix if suffix else 'none'!r} "
-                    "(use .json, .npz or .pt)"
-                )
-        except PwlKktError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+            except PwlKktError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
         return text
 
     return parse
