@@ -90,7 +90,7 @@ def test_console_script_entry_point(net_file):
     [
         (["train", "{data}", "--width", "2", "--seed", "-1"], "--seed: -1 is below the minimum 0"),
         (["train", "{data}", "--width", "0"], "--width: 0 is below the minimum 1"),
-        (["train", "{data}", "--width", "2", "--sigma-o", "-0"], "--sigma-o: '-0' is a negative zero"),
+        (["train", "{data}", "--width", "2", "--sigma-o", "-0"], "'-0' is a negative zero"),
         (["train", "{data}", "--width", "2", "--lr", "nan"], "'nan' is not a finite number"),
         (["train", "{data}", "--width", "2", "--steps", "1" * 40], "invalid int value"),
         (["train", "{data}", "--width", "2", "--out", ""], "an empty path names no file"),
