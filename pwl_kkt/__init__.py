@@ -47,6 +47,7 @@ from .io import (
 )
 from .kkt import KKTCertificate, certify_kkt
 from .limit import KKTLimit, LimitGroup, kkt_limit
+from .limits import InputLimits, get_limits, input_limits, set_limits
 from .network import Network
 from .optimum import (
     MaxMarginOptimum,
@@ -89,6 +90,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "InputLimits",
+    "get_limits",
+    "input_limits",
+    "set_limits",
     "PiecewiseUniform",
     "SufficientConditions",
     "TeacherStudent",

@@ -9,9 +9,31 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from fractions import Fraction
 
 import numpy as np
+
+from .limits import get_limits, shorten
+
+# The grammar of fractions.Fraction's text form (Python 3.11), parsed here so that the
+# digit and exponent limits are checked before any big integer is built.
+_NUMBER = re.compile(
+    r"""
+    \s*(?P<sign>[-+]?)
+    (?=\d|\.\d)
+    (?P<num>\d*|\d+(_\d+)*)
+    (?:
+        (?:\s*/\s*(?P<den>\d+(_\d+)*))?
+      |
+        (?:\.(?P<dec>\d*|\d+(_\d+)*))?
+        (?:E(?P<exp>[-+]?\d+(_\d+)*))?
+    )
+    \s*\Z
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_INT_CHUNK = 1000  # digits converted at once, well inside Python's 4300-digit str/int limit
 
 
 def to_fraction(value: object, where: str) -> Fraction:
@@ -30,18 +52,10 @@ def to_fraction(value: object, where: str) -> Fraction:
     if isinstance(value, (float, np.floating)):
         f = float(value)
         if not math.isfinite(f):
-            raise InvalidValueError(f"{where}: {value!r} is not a finite number")
+            raise InvalidValueError(f"{where}: {f!r} is not a finite number")
         return Fraction(f)
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            return Fraction(text)
-        except (ValueError, ZeroDivisionError):
-            if text.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
-                raise InvalidValueError(f"{where}: {value!r} is not a finite number") from None
-            raise InvalidValueError(
-                f"{where}: cannot read {value!r} as a number (use a decimal like '0.25' or 'p/q')"
-            ) from None
+        return parse_number(value, where)
     if isinstance(value, numbers.Rational) or type(value).__name__ in {
         "fmpq",
         "fmpz",
@@ -51,9 +65,98 @@ def to_fraction(value: object, where: str) -> Fraction:
         return Fraction(int(value.numerator), int(value.denominator))
     if getattr(value, "is_number", False):  # sympy Float, sqrt(2), pi: not exact rationals
         raise InvalidValueError(
-            f"{where}: {value!r} is not an exact rational (give a Rational, a float or 'p/q' text)"
+            f"{where}: {shorten(value)} is not an exact rational "
+            "(give a Rational, a float or 'p/q' text)"
         )
-    raise InvalidValueError(f"{where}: {value!r} of type {type(value).__name__} is not a number")
+    raise InvalidValueError(
+        f"{where}: {shorten(value)} of type {type(value).__name__} is not a number"
+    )
+
+
+def parse_number(text: str, where: str) -> Fraction:
+    """The rational that ``text`` spells (``"0.1"``, ``"-2/6"``, ``"1e-3"``), within the limits.
+
+    The digits and the exponent are checked against :func:`pwl_kkt.limits.get_limits`
+    before the value is built, so ``"1e999999999"`` is refused at once instead of
+    computing ``10**999999999``.
+
+    Examples
+    --------
+    >>> parse_number(" -2/6 ", "w[0]")
+    Fraction(-1, 3)
+    >>> parse_number("1e999999999", "w[0]")
+    Traceback (most recent call last):
+    ...
+    pwl_kkt.errors.InvalidValueError: w[0]: '1e999999999' has decimal exponent 999999999, ...
+    """
+    from .errors import InvalidValueError
+
+    limits = get_limits()
+    if len(text) > 4 * limits.max_digits + 100:  # cannot be within the digit limit
+        raise InvalidValueError(
+            f"{where}: {shorten(text)} is longer than any number within the limit "
+            f"max_digits = {limits.max_digits} (see pwl_kkt.limits)"
+        )
+    m = _NUMBER.match(text)
+    if m is None:
+        if text.strip().lower().lstrip("+-") in {"nan", "inf", "infinity"}:
+            raise InvalidValueError(f"{where}: {shorten(text)} is not a finite number")
+        raise InvalidValueError(
+            f"{where}: cannot read {shorten(text)} as a number "
+            "(use a decimal like '0.25' or 'p/q')"
+        )
+    num, den, dec, exp = (
+        (m.group(k) or "").replace("_", "") for k in ("num", "den", "dec", "exp")
+    )
+    digits = len(num) + len(den) + len(dec) + len(exp.lstrip("+-"))
+    if digits > limits.max_digits:
+        raise InvalidValueError(
+            f"{where}: {shorten(text)} has {digits} digits, beyond the limit "
+            f"max_digits = {limits.max_digits} (see pwl_kkt.limits)"
+        )
+    e = _digits_to_int(exp) if exp else 0
+    if abs(e) > limits.max_exponent:
+        raise InvalidValueError(
+            f"{where}: {shorten(text)} has decimal exponent {shorten(e)}, beyond the "
+            f"limit max_exponent = {limits.max_exponent} (see pwl_kkt.limits)"
+        )
+    if den:
+        d = _digits_to_int(den)
+        if d == 0:
+            raise InvalidValueError(f"{where}: {shorten(text)} has denominator zero")
+        q = Fraction(_digits_to_int(num), d)
+    else:
+        q = Fraction(_digits_to_int(num + dec)) * Fraction(10) ** (e - len(dec))
+    return -q if m.group("sign") == "-" else q
+
+
+def _digits_to_int(digits: str) -> int:
+    """``int(digits)`` for any length, in chunks below Python's str-to-int digit limit."""
+    if not digits:
+        return 0
+    if len(digits) <= _INT_CHUNK:
+        return int(digits)
+    mid = len(digits) // 2
+    return _digits_to_int(digits[:mid]) * 10 ** (len(digits) - mid) + _digits_to_int(
+        digits[mid:]
+    )
+
+
+def int_text(n: int) -> str:
+    """Decimal text of an integer of any size (``str`` refuses more than 4300 digits).
+
+    Examples
+    --------
+    >>> len(int_text(10**5000))
+    5001
+    """
+    if n.bit_length() <= 3 * _INT_CHUNK:
+        return str(n)
+    if n < 0:
+        return "-" + int_text(-n)
+    half = (n.bit_length() * 3 // 10) // 2  # about half the decimal digits
+    high, low = divmod(n, 10**half)
+    return int_text(high) + int_text(low).rjust(half, "0")
 
 
 def fractions_of(values: object, name: str) -> tuple[Fraction, ...]:
@@ -71,7 +174,7 @@ def fractions_of(values: object, name: str) -> tuple[Fraction, ...]:
             return tuple(Fraction(float(t)) for t in values.tolist())
         items = values.tolist()
     elif isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise InvalidValueError(f"{name} must be a sequence of numbers; got {values!r}")
+        raise InvalidValueError(f"{name} must be a sequence of numbers; got {shorten(values)}")
     else:
         items = list(values)
     return tuple(to_fraction(t, f"{name}[{i}]") for i, t in enumerate(items))
@@ -83,7 +186,8 @@ def fraction_text(q: Fraction) -> str:
     >>> fraction_text(Fraction(-2, 6))
     '-1/3'
     """
-    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+    num = int_text(q.numerator)
+    return num if q.denominator == 1 else f"{num}/{int_text(q.denominator)}"
 
 
 def fraction_to_float(q: Fraction) -> float:

@@ -1,19 +1,28 @@
 """The ``pwl-kkt`` command line.
 
-Every subcommand reads its inputs through :mod:`pwl_kkt.io`, so bad input ends
-as one line on stderr and exit status 2, and no partial output file is left.
+Every subcommand reads its inputs through :mod:`pwl_kkt.io` (within the limits of
+:mod:`pwl_kkt.limits`) and every option is checked before work starts, so bad input
+ends as one line on stderr and exit status 2, and no partial output file is left.
+A broken pipe (``pwl-kkt regions ... | head``) ends quietly with status 141, and
+SIGTERM with status 143 after removing any temporary file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from fractions import Fraction
 
 from ._rational import short_text, to_fraction
-from .errors import PwlKktError
+from .errors import InvalidValueError, PwlKktError
+from .limits import shorten
 
 __all__ = ["main"]
 
@@ -24,6 +33,108 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         raise SystemExit(2)
+
+
+def _integer(minimum: int) -> Callable[[str], int]:
+    """argparse type: an integer >= ``minimum`` (``--seed -1`` is refused here)."""
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"\s*[-+]?\d{1,30}\s*", text):
+            raise argparse.ArgumentTypeError(f"invalid int value: {shorten(text)}")
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below the minimum {minimum}")
+        return value
+
+    return parse
+
+
+def _real(*, positive: bool) -> Callable[[str], float]:
+    """argparse type: a finite float, > 0 (``positive``) or >= 0; ``-0`` is not > 0."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid float value: {shorten(text)}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{shorten(text)} is not a finite number")
+        if positive and not value > 0:
+            raise argparse.ArgumentTypeError(f"{shorten(text)} must be > 0")
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{shorten(text)} must be >= 0")
+        if math.copysign(1.0, value) < 0:  # numpy refuses a scale of -0.0, so refuse it here
+            raise argparse.ArgumentTypeError(f"{shorten(text)} is a negative zero; give 0")
+        return value
+
+    return parse
+
+
+def _out_file(kind: str) -> Callable[[str], str]:
+    """argparse type: an output path whose suffix suits ``kind`` (checked before any work)."""
+
+    def parse(text: str) -> str:
+        from pathlib import Path
+
+        from ._files import figure_format
+
+        if not text.strip():
+            raise argparse.ArgumentTypeError("an empty path names no file")
+        suffix = Path(text).suffix.lower()
+        if kind == "network" and suffix not in (".json", ".npz", ".pt", ".pth"):
+            raise argparse.ArgumentTypeError(
+                f"{text}: unknown network file type {suffix!r} (use .json, .npz or .pt)"
+            )
+        if kind == "figure":
+            try:
+                figure_format(text)
+            except PwlKktError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+
+    return parse
+
+
+def _require_finite(obj: object, what: str, where: str = "") -> None:
+    """Refuse a float64 result holding NaN or inf: it would be reported as if it were a value."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise InvalidValueError(
+            f"{what} overflowed float64 ({where or 'result'} = {obj}); "
+            "the inputs are too large for a float computation"
+        )
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            _require_finite(value, what, f"{where}.{key}" if where else str(key))
+    elif isinstance(obj, (list, tuple)):
+        for i, value in enumerate(obj):
+            _require_finite(value, what, f"{where}[{i}]")
+
+
+_FLOAT_RANGE = 1e100  # float paths multiply a few such sizes; (1e100)**3 is still finite
+
+
+def _require_float_range(what: str, net: object = None, data: object = None) -> None:
+    """Refuse inputs too large for a float64 computation, before it overflows into NaN.
+
+    The sizes checked bound ``|N(x_i)|`` and ``||theta||^2``; exact paths need no such bound.
+    """
+    import numpy as np
+
+    sizes: dict[str, float] = {}
+    reach = 0.0
+    if data is not None:
+        reach = sizes["max |x_i|"] = float(np.max(np.abs(data.x_float)))
+    if net is not None:
+        w, b, v = (np.abs(a) for a in net.arrays())
+        with np.errstate(over="ignore", invalid="ignore"):
+            sizes["sum_j |v_j| (|w_j| |x| + |b_j|)"] = float(v @ (w * max(reach, 1.0) + b))
+            sizes["||theta||^2"] = float(w @ w + b @ b + v @ v)
+    for name, value in sizes.items():
+        if not value <= _FLOAT_RANGE:
+            raise InvalidValueError(
+                f"{what} computes in float64 and its inputs are too large: {name} = {value:.3g}"
+                f" exceeds {_FLOAT_RANGE:.0e}; rescale the data or the network"
+            )
 
 
 def _add_net_data(p: argparse.ArgumentParser) -> None:
@@ -47,7 +158,9 @@ def _add_regions(sub: argparse._SubParsersAction) -> None:
     p.add_argument("net", help="network file (.json, .npz, .pt)")
     p.add_argument("--interval", nargs=2, metavar=("LO", "HI"), help="count regions on [LO, HI]")
     p.add_argument(
-        "--tol", type=float, help="tolerance mode: relative jump threshold and clustering distance"
+        "--tol",
+        type=_real(positive=True),
+        help="tolerance mode: relative jump threshold and clustering distance",
     )
     p.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
     p.set_defaults(func=_cmd_regions)
@@ -61,7 +174,11 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     interval = None
     if args.interval is not None:
         interval = (to_fraction(args.interval[0], "LO"), to_fraction(args.interval[1], "HI"))
+    if args.tol is not None:
+        _require_float_range("regions --tol", net)
     result = linear_regions(net, interval=interval, tol=args.tol)
+    if args.tol is not None:
+        _require_finite(result.to_dict(), "regions --tol (a float64 computation)")
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -74,12 +191,19 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the whole story on built-in defaults")
-    p.add_argument("--r", type=int, default=2, help="teacher sign changes (default 2)")
-    p.add_argument("--n", type=int, default=40, help="sample size (default 40)")
-    p.add_argument("--k", type=int, default=30, help="student width (default 30)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=3000, help="gradient-flow steps (default 3000)")
-    p.add_argument("--out", default="pwl_kkt_demo.png", help="figure file (default %(default)s)")
+    p.add_argument("--r", type=_integer(1), default=2, help="teacher sign changes (default 2)")
+    p.add_argument("--n", type=_integer(1), default=40, help="sample size (default 40)")
+    p.add_argument("--k", type=_integer(1), default=30, help="student width (default 30)")
+    p.add_argument("--seed", type=_integer(0), default=0)
+    p.add_argument(
+        "--steps", type=_integer(1), default=3000, help="gradient-flow steps (default 3000)"
+    )
+    p.add_argument(
+        "--out",
+        type=_out_file("figure"),
+        default="pwl_kkt_demo.png",
+        help="figure file, .png, .pdf or .svg (default %(default)s)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=_cmd_demo)
 
@@ -109,16 +233,21 @@ def _add_certify(sub: argparse._SubParsersAction) -> None:
     _add_net_data(p)
     p.add_argument("--exact", action="store_true", help="exact decision with a checkable proof")
     p.add_argument("--json", action="store_true", help="print a JSON object")
-    p.add_argument("--tol", type=float, default=KKT_TOL, help=f"KKT tolerance (default {KKT_TOL})")
+    p.add_argument(
+        "--tol",
+        type=_real(positive=True),
+        default=KKT_TOL,
+        help=f"KKT tolerance (default {KKT_TOL})",
+    )
     p.add_argument(
         "--support-tol",
-        type=float,
+        type=_real(positive=False),
         default=SUPPORT_TOL,
         help=f"relative margin excess of support points (default {SUPPORT_TOL})",
     )
     p.add_argument(
         "--zero-tol",
-        type=float,
+        type=_real(positive=False),
         default=ZERO_TOL,
         help="kink on a data point: within T * (max x - min x) of it (default %(default)s)",
     )
@@ -168,6 +297,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         return 0
     from .kkt import certify_kkt
 
+    _require_float_range("certify (without --exact)", net, data)
     cert = certify_kkt(
         net, data, support_tol=args.support_tol, zero_tol=args.zero_tol, kkt_tol=args.tol
     )
@@ -216,7 +346,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _add_report(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="figures of a sweep's results")
     p.add_argument("results", help="Parquet dataset directory written by 'pwl-kkt sweep'")
-    p.add_argument("--out", default="figures", help="folder for the PNG files (default figures)")
+    p.add_argument(
+        "--out",
+        type=_out_file("folder"),
+        default="figures",
+        help="folder for the PNG files (default figures)",
+    )
     p.set_defaults(func=_cmd_report)
 
 
@@ -284,7 +419,11 @@ def _add_optimum(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("optimum", help="infinite-width max-margin optimum P* (exact patterns)")
     p.add_argument("data", help="dataset file (.json, .csv)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
-    p.add_argument("--out", help="write the optimal network to this file (.json, .npz, .pt)")
+    p.add_argument(
+        "--out",
+        type=_out_file("network"),
+        help="write the optimal network to this file (.json, .npz, .pt)",
+    )
     p.set_defaults(func=_cmd_optimum)
 
 
@@ -292,7 +431,9 @@ def _cmd_optimum(args: argparse.Namespace) -> int:
     from .io import load_data, save_network
     from .optimum import global_max_margin
 
-    opt = global_max_margin(load_data(args.data))
+    data = load_data(args.data)
+    _require_float_range("optimum", data=data)
+    opt = global_max_margin(data)
     if args.out:
         save_network(opt.network, args.out)
     if args.json:
@@ -320,8 +461,10 @@ def _add_margins(sub: argparse._SubParsersAction) -> None:
         "margins", help="a network's normalised margin next to the F1 and F2 max margins"
     )
     _add_net_data(p)
-    p.add_argument("--features", type=int, help="also a random-feature model of this width")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random features")
+    p.add_argument(
+        "--features", type=_integer(1), help="also a random-feature model of this width"
+    )
+    p.add_argument("--seed", type=_integer(0), default=0, help="seed of the random features")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=_cmd_margins)
 
@@ -330,9 +473,10 @@ def _cmd_margins(args: argparse.Namespace) -> int:
     from .f2 import margin_report
     from .io import load_data, load_network
 
-    rep = margin_report(
-        load_network(args.net), load_data(args.data), n_features=args.features, seed=args.seed
-    )
+    net, data = load_network(args.net), load_data(args.data)
+    _require_float_range("margins", net, data)
+    rep = margin_report(net, data, n_features=args.features, seed=args.seed)
+    _require_finite(rep.to_dict(), "margins (a float64 computation)")
     if args.json:
         _print_json(rep.to_dict())
     else:
@@ -348,30 +492,37 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         "train", help="train a network from an Assumption 2.1 initialization (gradient flow / GD)"
     )
     p.add_argument("data", help="dataset file (.json or .csv)")
-    p.add_argument("--width", type=int, required=True, metavar="K", help="number of neurons")
+    p.add_argument(
+        "--width", type=_integer(1), required=True, metavar="K", help="number of neurons"
+    )
     p.add_argument("--loss", choices=["exp", "logistic"], default="exp")
     p.add_argument("--method", choices=["flow", "gd"], default="flow")
-    p.add_argument("--steps", type=int, default=2000, help="step budget (default 2000)")
-    p.add_argument("--lr", type=float, default=0.01, help="relative step (flow) / rate (gd)")
-    p.add_argument("--rtol", type=float, default=1e-2, help="flow: local error tolerance")
-    p.add_argument("--seed", type=int, default=0, help="initialization seed (default 0)")
+    positive = _real(positive=True)
+    p.add_argument("--steps", type=_integer(0), default=2000, help="step budget (default 2000)")
+    p.add_argument("--lr", type=positive, default=0.01, help="relative step (flow) / rate (gd)")
+    p.add_argument("--rtol", type=positive, default=1e-2, help="flow: local error tolerance")
+    p.add_argument("--seed", type=_integer(0), default=0, help="initialization seed (default 0)")
     p.add_argument("--sigma-h", type=float, default=1.0, help="hidden-layer init std (1)")
-    p.add_argument("--sigma-o", type=float, default=0.1, help="output-layer init std (0.1)")
-    p.add_argument("--out", help="write the trained network here (.json, .npz, .pt)")
+    p.add_argument(
+        "--sigma-o", type=_real(positive=False), default=0.1, help="output-layer init std (0.1)"
+    )
+    p.add_argument(
+        "--out",
+        type=_out_file("network"),
+        help="write the trained network here (.json, .npz, .pt)",
+    )
     p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     p.set_defaults(func=_cmd_train)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .errors import InvalidValueError
     from .io import load_data, save_network
     from .teacher import init_network
     from .train import train
 
-    if args.width < 1:
-        raise InvalidValueError(f"--width: {args.width} must be at least 1")
     data = load_data(args.data).require_separable()
     net0 = init_network(args.width, args.sigma_h, args.sigma_o, seed=args.seed)
+    _require_float_range("train", net0, data)
     net, hist = train(
         net0,
         data,
@@ -383,6 +534,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
         progress=args.progress,
     )
     last = len(hist) - 1
+    _require_finite(
+        {
+            "log L": hist.log_loss[last],
+            "||theta||": hist.norm[last],
+            "margin": hist.margin[last],
+            "theta": net.theta().tolist(),
+        },
+        "train (a float64 computation)",
+    )
     print(
         f"{hist.step[last]} steps ({hist.stop_reason}): log L = {hist.log_loss[last]:.6g}, "
         f"||theta|| = {hist.norm[last]:.6g}, normalized margin = {hist.margin[last]:.6g}"
@@ -489,12 +649,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["--version"])  # doctest: +SKIP
     pwl-kkt 0.1.0
     """
-    args = _build_parser().parse_args(argv)
+    import numpy as np
+
     try:
-        return int(args.func(args))
-    except (PwlKktError, OSError) as exc:
-        print(f"pwl-kkt {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        args = _build_parser().parse_args(argv)
+    except SystemExit as exc:  # a usage error (status 2), or --help / --version (status 0)
+        return exc.code if isinstance(exc.code, int) else 2
+    # Float overflow is caught by the range checks and reported as one error line,
+    # so numpy's RuntimeWarnings would only add lines to stderr.
+    with _terminate_on_sigterm(), np.errstate(all="ignore"):
+        try:
+            code = int(args.func(args))
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+            return code
+        except BrokenPipeError:
+            _stdout_to_devnull()
+            return 128 + 13  # what a process killed by SIGPIPE reports, like head's writers
+        except (PwlKktError, OSError) as exc:
+            message = " ".join(str(exc).split())  # one line, whatever the message holds
+            print(f"pwl-kkt {args.command}: error: {message}", file=sys.stderr)
+            return 2
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null so that the final flush at exit cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+        pass
+
+
+@contextmanager
+def _terminate_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit(143), so that ``finally`` blocks remove temp files."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

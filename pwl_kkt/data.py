@@ -13,6 +13,8 @@ import numpy as np
 
 from ._rational import fraction_to_float, fractions_of, to_fraction
 from .errors import InvalidDataError, InvalidValueError, NotSeparableError
+from .limits import shorten
+from .network import _rebuild
 
 __all__ = ["Dataset"]
 
@@ -81,6 +83,16 @@ class Dataset:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Dataset is immutable; build a new one")
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickle through the constructor (which validates), not through ``__setattr__``.
+
+        >>> import pickle
+        >>> d = Dataset(["1/3", 2], [1, -1])
+        >>> pickle.loads(pickle.dumps(d)) == d
+        True
+        """
+        return _rebuild, (type(self), self._x, self._y, self._exact)
+
     @property
     def x(self) -> tuple[Fraction, ...] | np.ndarray:
         """Inputs: a tuple of Fractions (exact dataset) or a read-only float64 array."""
@@ -131,13 +143,20 @@ class Dataset:
         >>> Dataset([0, 1], [1, -1]).require_separable().n
         2
         """
-        seen: dict[Fraction, int] = {}
-        for i, (q, label) in enumerate(zip(self.x_exact, self._y.tolist())):
-            j = seen.setdefault(q, i)
-            if self._y[j] != label:
-                raise NotSeparableError(
-                    f"x[{j}] = x[{i}] = {_show(q)} carry both labels: no network separates the data"
-                )
+        if self._exact:
+            seen: dict[Fraction, int] = {}
+            for i, (q, label) in enumerate(zip(self._x, self._y.tolist())):
+                j = seen.setdefault(q, i)
+                if self._y[j] != label:
+                    raise _both_labels(j, i, q)
+            return self
+        # Float inputs: equal floats are equal rationals, so sorting finds every clash.
+        order = np.argsort(self._x, kind="stable")
+        xs, ys = self._x[order], self._y[order]
+        clash = np.flatnonzero((xs[1:] == xs[:-1]) & (ys[1:] != ys[:-1]))
+        if clash.size:
+            j, i = sorted((int(order[clash[0]]), int(order[clash[0] + 1])))
+            raise _both_labels(j, i, Fraction(float(self._x[i])))
         return self
 
     def __eq__(self, other: object) -> bool:
@@ -164,22 +183,38 @@ def as_dataset(x: object, y: object | None = None) -> Dataset:
     return Dataset(x, y)
 
 
+def _both_labels(j: int, i: int, q: Fraction) -> NotSeparableError:
+    return NotSeparableError(
+        f"x[{j}] = x[{i}] = {_show(q)} carry both labels: no network separates the data"
+    )
+
+
 def _show(q: Fraction) -> str:
     return str(q) if q.denominator == 1 or q.denominator < 10**6 else repr(float(q))
 
 
 def _labels(y: object) -> np.ndarray:
     if isinstance(y, (str, bytes)) or not hasattr(y, "__iter__"):
-        raise InvalidDataError(f"y must be a sequence of labels; got {y!r}")
+        raise InvalidDataError(f"y must be a sequence of labels; got {shorten(y)}")
+    if isinstance(y, np.ndarray) and y.dtype.kind in "iuf":  # vectorized: n may be 10**6
+        if y.ndim != 1:
+            raise InvalidDataError(f"y must be one-dimensional; got shape {y.shape}")
+        bad = np.flatnonzero((y != 1) & (y != -1))
+        if bad.size:
+            i = int(bad[0])
+            raise InvalidDataError(f"y[{i}] = {y[i].item()!r} is not a label in {{-1, +1}}")
+        out = y.astype(np.int8)
+        out.setflags(write=False)
+        return out
     items: Sequence[object] = y.tolist() if isinstance(y, np.ndarray) else list(y)
     out = np.empty(len(items), dtype=np.int8)
     for i, label in enumerate(items):
         try:
             q = to_fraction(label, f"y[{i}]")
         except InvalidValueError:
-            raise InvalidDataError(f"y[{i}] = {label!r} is not a label in {{-1, +1}}") from None
+            q = None
         if q not in (1, -1):
-            raise InvalidDataError(f"y[{i}] = {label!r} is not a label in {{-1, +1}}")
+            raise InvalidDataError(f"y[{i}] = {shorten(label)} is not a label in {{-1, +1}}")
         out[i] = int(q)
     out.setflags(write=False)
     return out

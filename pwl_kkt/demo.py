@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._files import figure_format
 from ._rational import fraction_text
 
 __all__ = ["DemoResult", "run_demo"]
@@ -87,6 +88,8 @@ def run_demo(
     from .train import train
 
     say = print if echo else (lambda *a, **k: None)
+    if figure is not None:
+        figure_format(figure)  # an unknown figure type is refused before the work
     start = time.perf_counter()
     setup = teacher_student_setup(r, n, k, seed=seed)
     data = setup.data
@@ -202,7 +205,7 @@ def _figure(net: object, setup: object, lambdas: tuple[float, ...], path: Path,
     # shared kink of a group; the proven count is the exact KKT point's
     ax.set_title(title)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    fig.savefig(buf, format=figure_format(path), dpi=110)
     plt.close(fig)
     _atomic_write(path, buf.getvalue())
     return path

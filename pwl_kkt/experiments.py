@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._files import read_text
 from .errors import FileFormatError, InvalidValueError, require
 from .io import _atomic_write
 
@@ -87,9 +88,11 @@ class SweepConfig:
             tomllib = require("tomli", "dist")
         path = Path(path)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(read_text(path))
         except tomllib.TOMLDecodeError as exc:
             raise FileFormatError(f"{path}: not valid TOML ({exc})") from None
+        except RecursionError:
+            raise FileFormatError(f"{path}: TOML nested too deeply") from None
         try:
             return cls.from_dict(data)
         except InvalidValueError as exc:

@@ -18,7 +18,11 @@ Data JSON ``{"x": [...], "y": [...]}`` and CSV with a header ``x,y``
     ``x`` read exactly like network entries; ``y`` in {-1, +1}.
 
 Every writer round-trips exactly and writes atomically (a temporary file in
-the same folder, renamed into place), so a failure leaves no partial file.
+the same folder, flushed and renamed into place), so a failure leaves no partial
+file; new files get the usual ``0o666`` minus the umask. Every reader reads only
+regular files within the size, digit and exponent limits of :mod:`pwl_kkt.limits`
+and turns every defect of a file into a :class:`~pwl_kkt.errors.PwlKktError`
+naming the file and the entry.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ import csv
 import io as _io
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -35,9 +38,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ._rational import fraction_text
+from ._files import atomic_write as _atomic_write
+from ._files import read_bytes, read_text
+from ._rational import fraction_text, parse_number
 from .data import Dataset
-from .errors import FileFormatError, InvalidNetworkError, PwlKktError, require
+from .errors import FileFormatError, InvalidNetworkError, InvalidValueError, PwlKktError, require
+from .limits import get_limits, shorten
 from .network import Network
 
 __all__ = [
@@ -52,17 +58,6 @@ __all__ = [
 _TORCH_SUFFIXES = (".pt", ".pth")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @contextmanager
 def _naming(path: Path) -> Iterator[None]:
     """Re-raise pwl_kkt errors with the file they came from in front of the message."""
@@ -74,18 +69,24 @@ def _naming(path: Path) -> Iterator[None]:
         raise type(exc)(f"{path}: {exc}") from None
 
 
+class _JsonNumber(str):
+    """The text of a JSON number, kept as text: its value is built (within the limits)
+    only where its entry is known, and ``json`` never converts a 10**6-digit integer."""
+
+
 def _read_json(path: Path) -> dict:
     def no_constants(name: str) -> None:
         raise FileFormatError(f"{path}: {name} is not a finite number")
 
+    text = read_text(path)
     try:
         obj = json.loads(
-            path.read_text(encoding="utf-8"), parse_float=Fraction, parse_constant=no_constants
+            text, parse_float=_JsonNumber, parse_int=_JsonNumber, parse_constant=no_constants
         )
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"{path}: not valid JSON ({exc})") from None
-    except UnicodeDecodeError:
-        raise FileFormatError(f"{path}: not a UTF-8 text file") from None
+    except RecursionError:
+        raise FileFormatError(f"{path}: JSON nested too deeply") from None
     if not isinstance(obj, dict):
         raise FileFormatError(f"{path}: expected a JSON object, got {type(obj).__name__}")
     return obj
@@ -100,8 +101,27 @@ def _json_list(obj: dict, key: str, path: Path) -> list:
     return value
 
 
+def _float64_list(values: list, name: str) -> np.ndarray:
+    """Entries of a ``"format": "float64"`` file: JSON numbers, each a finite float64."""
+    out = np.empty(len(values), dtype=np.float64)
+    for i, t in enumerate(values):
+        where = f"{name}[{i}]"
+        if not isinstance(t, _JsonNumber):
+            raise InvalidValueError(
+                f"{where}: {shorten(t)} is not a JSON number (a float64 file holds numbers)"
+            )
+        parse_number(t, where)  # the limits, and the same message as exact files
+        out[i] = float(t)
+        if not np.isfinite(out[i]):
+            raise InvalidValueError(f"{where}: {shorten(str(t))} overflows float64")
+    return out
+
+
 def _json_value(q: Fraction) -> int | str:
-    return q.numerator if q.denominator == 1 else fraction_text(q)
+    # Integers beyond ~4000 digits stay text: json (like str) refuses to write them.
+    return q.numerator if q.denominator == 1 and q.numerator.bit_length() < 13000 else (
+        fraction_text(q)
+    )
 
 
 # --- networks ---------------------------------------------------------------------------------
@@ -133,12 +153,10 @@ def load_network(path: str | os.PathLike) -> Network:
             lists = [_json_list(obj, key, path) for key in "wbv"]
             fmt = obj.get("format", "exact")
             if fmt == "float64":
-                return Network(
-                    *(np.array([float(t) for t in lst], dtype=np.float64) for lst in lists)
-                )
+                return Network(*(_float64_list(t, k) for t, k in zip(lists, "wbv")), exact=False)
             if fmt != "exact":
                 raise FileFormatError(
-                    f"{path}: unknown format {fmt!r} (expected 'exact' or 'float64')"
+                    f"{path}: unknown format {shorten(fmt)} (expected 'exact' or 'float64')"
                 )
             return Network(*lists, exact=True)
         if suffix == ".npz":
@@ -203,22 +221,57 @@ def _exact_float64(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _load_npz(path: Path) -> Network:
+    raw = read_bytes(path)
+    if not raw.startswith(b"PK"):  # every zip archive, empty or not, starts so
+        what = "is empty" if not raw else "is not a zip archive (a .npy file renamed?)"
+        raise FileFormatError(f"{path}: not a readable .npz file: it {what}")
+    limit = get_limits().max_file_bytes
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with np.load(_io.BytesIO(raw), allow_pickle=False) as data:
             missing = [k for k in "wbv" if k not in data.files]
             if missing:
                 raise FileFormatError(f"{path}: missing array(s) {', '.join(missing)}")
+            unpacked = sum(data.zip.getinfo(f"{k}.npy").file_size for k in "wbv")
+            if unpacked > limit:  # a compressed archive can unpack to far more than its size
+                raise FileFormatError(
+                    f"{path}: arrays of {unpacked} bytes unpacked, more than the limit "
+                    f"max_file_bytes = {limit} (see pwl_kkt.limits)"
+                )
             arrays = [np.asarray(data[k]) for k in "wbv"]
-    except (ValueError, OSError) as exc:
-        if isinstance(exc, PwlKktError):
-            raise
-        raise FileFormatError(f"{path}: not a readable .npz file ({exc})") from None
+    except PwlKktError:
+        raise
+    except Exception as exc:  # zipfile, zlib and numpy raise many types for a damaged archive
+        raise FileFormatError(
+            f"{path}: not a readable .npz file ({type(exc).__name__}: {shorten(str(exc))})"
+        ) from None
     for name, arr in zip("wbv", arrays):
         if arr.dtype.kind not in "fiu":
             raise FileFormatError(f"{path}: array {name} has non-numeric dtype {arr.dtype}")
-    if all(arr.dtype.kind in "iu" for arr in arrays):
-        return Network(*(arr.tolist() for arr in arrays), exact=True)
-    return Network(*(arr.astype(np.float64) for arr in arrays), exact=False)
+        if arr.ndim != 1:
+            raise FileFormatError(
+                f"{path}: array {name} has shape {arr.shape}; expected one dimension"
+            )
+    floats = [_exact_floats(arr, name) for name, arr in zip("wbv", arrays)]
+    if all(f is not None for f in floats):
+        return Network(*floats, exact=False)
+    # Some integer exceeds float64 (2**53 + 1): the network is exact, floats as their
+    # binary values, so that no entry is rounded.
+    return Network(*(arr.tolist() for arr in arrays), exact=True)
+
+
+def _exact_floats(arr: np.ndarray, name: str) -> np.ndarray | None:
+    """``arr`` as float64 if that holds every entry exactly, else ``None``."""
+    if arr.dtype.kind == "f":
+        out = arr.astype(np.float64)
+        if arr.dtype.itemsize > 8 and not np.array_equal(out, arr, equal_nan=True):
+            raise InvalidValueError(
+                f"{name}: {arr.dtype} entries are not all float64 values; "
+                "save float64 arrays, or the exact values as JSON"
+            )
+        return out
+    out = arr.astype(np.float64)
+    big = np.flatnonzero(np.abs(out) >= 2.0**53)  # below, every integer is a float64
+    return out if all(int(out[i]) == int(arr[i]) for i in big) else None
 
 
 # --- torch ----------------------------------------------------------------------------------------
@@ -268,10 +321,41 @@ def network_from_torch(module: object) -> Network:
     return _network_from_state(state)
 
 
-def _network_from_state(state: dict) -> Network:
-    def array(key: str) -> np.ndarray:
-        return state[key].detach().cpu().to(dtype=_torch().float64).numpy().reshape(-1).copy()
+def _tensor(value: object, key: str) -> object:
+    """A dense real tensor, or :class:`InvalidNetworkError` saying what it is instead."""
+    torch = _torch()
+    if not isinstance(value, torch.Tensor):
+        raise InvalidNetworkError(f"{key} is a {type(value).__name__}, not a tensor")
+    problem = (
+        "a sparse tensor" if value.layout != torch.strided
+        else "a quantized tensor" if value.is_quantized
+        else "complex (its imaginary part would be lost)" if value.is_complex()
+        else "boolean" if value.dtype == torch.bool
+        else f"on device {value.device.type}" if value.device.type not in ("cpu",)
+        else None
+    )
+    if problem is not None:
+        raise InvalidNetworkError(f"{key} is {problem}; expected a dense real tensor")
+    return value.detach()
 
+
+def _tensor_floats(tensor: object, key: str) -> np.ndarray:
+    """float64 values of a real tensor; integers must be exactly float64 (|n| <= 2**53...)."""
+    torch = _torch()
+    if tensor.is_floating_point():  # float16, bfloat16 and float32 embed exactly
+        return tensor.to(torch.float64).numpy().reshape(-1).copy()
+    out = _exact_floats(np.asarray(tensor.tolist()).reshape(-1), key)
+    if out is None:
+        raise InvalidNetworkError(
+            f"{key} holds integers that are not exactly float64; save the exact values as JSON"
+        )
+    return out
+
+
+def _network_from_state(state: dict) -> Network:
+    for key in ("0.weight", "0.bias", "2.weight", "2.bias"):
+        if state.get(key) is not None:
+            state = {**state, key: _tensor(state[key], key)}
     hidden_w, hidden_b, out_w = state["0.weight"], state.get("0.bias"), state["2.weight"]
     if hidden_w.ndim != 2 or hidden_w.shape[1] != 1:
         raise InvalidNetworkError(
@@ -289,11 +373,14 @@ def _network_from_state(state: dict) -> Network:
     out_b = state.get("2.bias")
     if out_b is not None and bool((out_b != 0).any()):
         raise InvalidNetworkError(
-            f"the output layer has a non-zero bias ({float(out_b.detach().reshape(-1)[0])!r}); "
+            f"the output layer has a non-zero bias ({float(out_b.reshape(-1)[0])!r}); "
             "N(x) + c is not 2-homogeneous, so the max-margin theory does not apply: "
             "use nn.Linear(k, 1, bias=False)"
         )
-    return Network(array("0.weight"), array("0.bias"), array("2.weight"), exact=False)
+    return Network(
+        *(_tensor_floats(state[key], key) for key in ("0.weight", "0.bias", "2.weight")),
+        exact=False,
+    )
 
 
 def _torch():
@@ -338,8 +425,9 @@ def network_to_torch(net: Network, dtype: object = None) -> object:
 
 def _load_torch(path: Path) -> Network:
     torch = _torch()
+    raw = read_bytes(path)
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        obj = torch.load(_io.BytesIO(raw), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a bad or pickled-module file
         raise FileFormatError(
             f"{path}: cannot read as a torch state_dict ({type(exc).__name__}); "
@@ -381,16 +469,18 @@ def load_data(path: str | os.PathLike) -> Dataset:
 
 
 def _load_csv(path: Path) -> Dataset:
+    reader = csv.reader(_io.StringIO(read_text(path)))
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise FileFormatError(f"{path}: not a UTF-8 text file") from None
-    rows = [row for row in csv.reader(_io.StringIO(text)) if row and any(c.strip() for c in row)]
+        rows = [row for row in reader if row and any(c.strip() for c in row)]
+    except csv.Error as exc:  # e.g. a field over csv's 131072-character limit
+        raise FileFormatError(f"{path}: line {reader.line_num}: {exc}") from None
     if not rows:
         raise FileFormatError(f"{path}: empty file (expected a header 'x,y')")
     header = [c.strip().lower() for c in rows[0]]
     if "x" not in header or "y" not in header:
-        raise FileFormatError(f"{path}: header must name columns x and y; got {','.join(rows[0])}")
+        raise FileFormatError(
+            f"{path}: header must name columns x and y; got {shorten(','.join(rows[0]))}"
+        )
     ix, iy = header.index("x"), header.index("y")
     xs, ys = [], []
     for line, row in enumerate(rows[1:], start=2):

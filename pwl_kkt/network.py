@@ -103,6 +103,16 @@ class Network:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Network is immutable; build a new one")
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickle through the constructor (which validates), not through ``__setattr__``.
+
+        >>> import pickle
+        >>> net = Network(["1/3"], [0], [1])
+        >>> pickle.loads(pickle.dumps(net)) == net
+        True
+        """
+        return _rebuild, (type(self), self._w, self._b, self._v, self._exact)
+
     # --- construction ---------------------------------------------------------------
 
     @classmethod
@@ -357,6 +367,11 @@ class Network:
             return f"Network({', '.join(parts)})"
         parts = [f"{n}=np.array({arr.tolist()!r})" for n, arr in zip("wbv", self._arrays)]
         return f"Network({', '.join(parts)})"
+
+
+def _rebuild(cls: type, *args: object) -> object:
+    """Unpickle a value object: ``cls(*params, exact=last)``."""
+    return cls(*args[:-1], exact=args[-1])
 
 
 def _floats_of(values: object, name: str) -> object:

@@ -148,9 +148,7 @@ def nonneg_multipliers(draw, n: int) -> list[Fraction]:
     from hypothesis import assume
 
     lam = draw(
-        st.lists(
-            st.one_of(st.just(Fraction(0)), positive_rationals), min_size=n, max_size=n
-        )
+        st.lists(st.one_of(st.just(Fraction(0)), positive_rationals), min_size=n, max_size=n)
     )
     assume(any(lam))
     return lam
@@ -237,3 +235,140 @@ def teacher_student_trials(draw, min_width: int = 100, max_width: int = 130):
     seed = draw(st.integers(0, 10**6))
     steps = draw(st.sampled_from([1000, 2000, 3000]))
     return r, n, k, seed, steps
+
+# --- bad input: text of numbers, files and command lines (the fuzz suite) ---------------------
+
+number_texts = st.one_of(
+    st.integers(-10, 10).map(str),
+    st.fractions(max_denominator=50).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.builds(
+        "{}e{}".format, st.integers(-9, 9), st.integers(-(10**12), 10**12)
+    ),  # 1e999999999 and friends
+    st.integers(1, 6000).map(lambda n: "7" * n),  # digit counts around the limits
+    st.sampled_from(["nan", "-inf", "1/0", "0x10", "1_0", " 2 ", "", "1e", "--1", "½", "٣"]),
+    st.text(max_size=12),
+)
+
+
+def _json_entry(text: str, kind: int) -> str:
+    """A JSON token for an entry: the number itself, the number as a string, or a non-number."""
+    import json
+
+    return [text, json.dumps(text), "null", "true", "[1]", '{"a": 1}'][kind]
+
+
+@st.composite
+def json_entries(draw, max_size: int = 4) -> str:
+    """A JSON list of entries, each a number token, a string, or something else."""
+    items = draw(
+        st.lists(
+            st.builds(_json_entry, number_texts, st.integers(0, 5)),
+            max_size=max_size,
+        )
+    )
+    return "[" + ", ".join(items) + "]"
+
+
+@st.composite
+def network_json_texts(draw) -> bytes:
+    """Network JSON files: valid, malformed, huge numbers, deep nesting, other encodings."""
+    choice = draw(st.integers(0, 9))
+    if choice == 0:
+        depth = draw(st.integers(1, 200_000))
+        return b"[" * depth + b"]" * depth
+    if choice == 1:
+        return draw(st.binary(max_size=64))
+    keys = draw(st.lists(st.sampled_from("wbv"), min_size=2, max_size=3, unique=True))
+    parts = [f'"{k}": {draw(json_entries())}' for k in keys]
+    if draw(st.booleans()):
+        fmt = draw(st.sampled_from(['"exact"', '"float64"', '"x"', "1", "null"]))
+        parts.append(f'"format": {fmt}')
+    text = "{" + ", ".join(parts) + "}"
+    if choice == 2:
+        text = text[: draw(st.integers(0, len(text)))]  # truncated
+    return text.encode(draw(st.sampled_from(["utf-8", "utf-16"])) if choice == 3 else "utf-8")
+
+
+@st.composite
+def data_csv_texts(draw) -> bytes:
+    """CSV data files: headers, rows of odd fields, long fields, NUL bytes, other encodings."""
+    header = draw(st.sampled_from(["x,y", "y,x", "x", "a,b", "x,y,z", ""]))
+    rows = draw(
+        st.lists(
+            st.tuples(number_texts, st.sampled_from(["1", "-1", "0", "+1", "yes", "1.0", ""])),
+            max_size=5,
+        )
+    )
+    lines = [header, *(f"{x},{y}" for x, y in rows)]
+    if draw(st.integers(0, 9)) == 0:
+        lines.append("1" * 140_000 + ",1")  # over csv's field limit
+    text = "\n".join(lines) + draw(st.sampled_from(["\n", "", "\0", '\n"unclosed']))
+    return text.encode(draw(st.sampled_from(["utf-8", "latin-1"])), errors="replace")
+
+
+@st.composite
+def npz_bytes(draw) -> bytes:
+    """``.npz`` files: arrays of any dtype and shape, truncated or foreign bytes."""
+    import io
+
+    import numpy as np
+
+    choice = draw(st.integers(0, 5))
+    if choice == 0:
+        return draw(st.binary(max_size=64))
+    values_of = {
+        "float64": [[1.0, -1.0], [0.5, float("inf")], [1e300, 2.0]],
+        "float32": [[1.0, -0.25]],
+        "float16": [[1.0, 2.0]],
+        "int64": [[1, -1], [2**53 + 1, 3]],
+        "uint64": [[2**64 - 1, 1]],
+        "complex128": [[1 + 2j, 1.0]],
+        "bool": [[True, False]],
+        "U3": [["1", "-1"]],
+    }
+    arrays = {}
+    for key in draw(st.lists(st.sampled_from("wbvx"), min_size=2, max_size=4, unique=True)):
+        dtype = draw(st.sampled_from(sorted(values_of)))
+        values = np.array(draw(st.sampled_from(values_of[dtype])), dtype=dtype)
+        arrays[key] = np.resize(values, draw(st.sampled_from([(2,), (1,), (0,), (2, 1), ()])))
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    raw = buf.getvalue()
+    return raw[: draw(st.integers(0, len(raw)))] if choice == 1 else raw
+
+
+option_texts = st.one_of(
+    number_texts, st.sampled_from(["-1", "-0", "0", "1", "2", "1e-9", "1e300", "0.5"])
+)
+
+
+@st.composite
+def cli_cases(draw) -> tuple[str, dict[str, bytes], list[str]]:
+    """``(command, {file name: content}, options)`` for one run of ``pwl-kkt``."""
+    net_kind = draw(st.sampled_from(["json", "json", "npz"]))
+    net = draw(network_json_texts() if net_kind == "json" else npz_bytes())
+    data_kind = draw(st.sampled_from(["csv", "json"]))
+    if data_kind == "csv":
+        data = draw(data_csv_texts())
+    else:
+        data = ('{"x": ' + draw(json_entries()) + ', "y": ' + draw(json_entries()) + "}").encode()
+    files = {f"net.{net_kind}": net, f"data.{data_kind}": data}
+    command = draw(st.sampled_from(["regions", "certify", "certify-exact", "train"]))
+    opt = draw(option_texts)
+    if command == "regions":
+        args = ["regions", f"net.{net_kind}"]
+        if draw(st.booleans()):
+            args += ["--interval", opt, draw(option_texts)]
+        if draw(st.booleans()):
+            args.append(f"--tol={draw(option_texts)}")
+    elif command.startswith("certify"):
+        args = ["certify", f"net.{net_kind}", f"data.{data_kind}"]
+        args += ["--exact"] if command == "certify-exact" else [f"--support-tol={opt}"]
+    else:
+        args = ["train", f"data.{data_kind}", f"--width={draw(st.integers(-1, 4))}"]
+        args += [f"--steps={draw(st.integers(-1, 20))}", f"--sigma-o={opt}"]
+        args += [f"--seed={draw(st.sampled_from(['0', '-1', '7', 'x']))}"]
+        if draw(st.booleans()):
+            args.append(f"--out={draw(st.sampled_from(['out.json', 'out.txt', '', 'out.npz']))}")
+    return args[0], files, args[1:]
