@@ -193,5 +193,11 @@ def scan(results: Path) -> FolderState:
 def read_records(paths: Iterable[Path]) -> object:
     """All records as one Arrow table (schemas unified: a mixed folder keeps every column)."""
     pa = require("pyarrow", "dist")
+    paths = list(paths)
     tables = [read_record(p) for p in paths]
-    return pa.concat_tables(tables, promote_options="permissive") if tables else None
+    try:
+        return pa.concat_tables(tables, promote_options="permissive") if tables else None
+    except pa.ArrowException as exc:
+        raise FileFormatError(
+            f"{paths[0].parent}: trial files with incompatible columns ({exc})"
+        ) from None

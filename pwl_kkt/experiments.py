@@ -348,9 +348,9 @@ def _check_scheduler(address: str) -> None:
 def _local_cluster(n_workers: int) -> object:
     """A LocalCluster of single-threaded worker processes; scheduler and dashboard on loopback.
 
-    One trial at a time per worker (saturation 1) and no retry of a trial whose
-    worker died (allowed failures 0): a worker's death is charged to exactly the
-    trial it was running.
+    One trial at a time per worker (saturation 1) and no retry on another worker
+    (allowed failures 0): a worker's death is reported at once, for exactly the
+    trial it was running, which the sweep then reruns in a process of its own.
     """
     dask = require("dask", "dist")
     distributed = require("distributed", "dist")
@@ -376,7 +376,7 @@ def run_sweep(
     metrics: Mapping[str, str] | None = None,
     scheduler: str | None = None,
     n_workers: int = 2,
-    isolate: bool = True,
+    isolate: bool = False,
     allow_mixed: bool = False,
     progress: bool = True,
 ) -> object:
@@ -403,11 +403,12 @@ def run_sweep(
     n_workers : int
         Local worker processes, at least 1.
     isolate : bool
-        Run each trial in its own Python process (default): a trial that kills its
-        process (``os._exit``, a crash, out of memory) is recorded as failed with the
-        signal or exit status. ``False`` runs trials inside the Dask workers (no
-        process start per trial); a worker that dies is then still recorded as a
-        failed trial (Dask's ``KilledWorker``).
+        ``False`` (default): trials run inside the Dask workers. A trial whose worker
+        dies (``os._exit``, a crash, the worker's memory limit) is run once more in a
+        Python process of its own, so the trial that killed it is recorded as failed
+        with its exit status or signal, and a trial that only shared the dead worker
+        completes. ``True``: every trial runs in its own process from the start
+        (safer for code that may crash, but each trial pays for its imports again).
     allow_mixed : bool
         Add to a folder holding trials of another configuration (other fixed
         settings, trial function or columns); refused by default.
@@ -439,12 +440,12 @@ def run_sweep(
         fn = trial_fn
     layout = config.layout(metrics)
     name = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
-    print_ = store.fingerprint(config.fixed, name, layout)
+    stamp = store.fingerprint(config.fixed, name, layout)
     results = Path(results)
     results.mkdir(parents=True, exist_ok=True)
     state = store.scan(results)
     if not allow_mixed:
-        _refuse_mixed(results, state, print_)
+        _refuse_mixed(results, state, stamp)
     for reason in state.corrupt.values():
         warnings.warn(f"{reason}; running its trial again", stacklevel=2)
     trials = config.trials()
@@ -452,7 +453,7 @@ def run_sweep(
     if todo:
         client, cluster = _connect(scheduler, n_workers)
         try:
-            _run(client, todo, len(trials), fn, results, layout, print_, isolate, progress)
+            _run(client, todo, len(trials), fn, results, layout, stamp, isolate, progress)
         finally:
             client.close()
             if cluster is not None:
@@ -460,8 +461,8 @@ def run_sweep(
     return load_results(results)
 
 
-def _refuse_mixed(results: Path, state: store.FolderState, print_: str) -> None:
-    other = sorted(tid for tid, p in state.finished.items() if p != print_)
+def _refuse_mixed(results: Path, state: store.FolderState, stamp: str) -> None:
+    other = sorted(tid for tid, p in state.finished.items() if p != stamp)
     if other:
         raise InvalidValueError(
             f"{results} holds {len(other)} trial(s) of another configuration (other [fixed] "
@@ -489,7 +490,7 @@ def _run(
     fn: TrialFn,
     results: Path,
     layout: store.RecordLayout,
-    print_: str,
+    stamp: str,
     isolate: bool,
     progress: bool,
 ) -> None:
@@ -502,18 +503,26 @@ def _run(
     futures = {
         client.submit(runner, fn, t["params"], key=f"trial-{t['trial_id']}", pure=False): t
         for t in todo
-    }  # no retries (the default): a trial that killed a worker is not run again
+    }  # no retries (the default): a trial that killed a worker is not run there again
     done = total - len(todo)
+    pending = distributed.as_completed(futures)
     with tqdm(total=total, initial=done, disable=not progress, desc="trials", unit="trial") as bar:
-        for future in distributed.as_completed(futures):
+        for future in pending:
+            trial = futures[future]
             try:
                 outcome = future.result()
             except KilledWorker:
+                if runner is run_guarded:  # the worker died: rerun alone to know who did it
+                    key = f"trial-{trial['trial_id']}-own-process"
+                    retry = client.submit(run_isolated, fn, trial["params"], key=key, pure=False)
+                    futures[retry] = trial
+                    pending.add(retry)
+                    continue
                 outcome = died(
                     "KilledWorker: the Dask worker died while running this trial "
                     "(the process exited, crashed or ran out of memory)"
                 )
-            store.write_record(results, futures[future], outcome, layout, print_)
+            store.write_record(results, trial, outcome, layout, stamp)
             bar.update(1)
 
 

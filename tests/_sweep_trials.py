@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
 import time
 
 #: What these trials return.
@@ -48,4 +49,12 @@ def misbehaves(params: dict) -> dict:
         return {"square": 1, "trial_id": "../escaped"}
     if params["seed"] == 2:
         return {"square": "four"}
+    return {"square": params["k"] ** 2}
+
+
+def kills_the_worker(params: dict) -> dict:
+    """Run in its own process (``isolate=True``), seed 1 kills the Dask worker that waits."""
+    if params["seed"] == 1:
+        os.kill(os.getppid(), signal.SIGKILL)
+        time.sleep(60)
     return {"square": params["k"] ** 2}

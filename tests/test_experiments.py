@@ -31,6 +31,7 @@ from ._sweep_trials import (  # noqa: E402
     SQUARE,
     fails_on_odd_seed,
     kills_its_process,
+    kills_the_worker,
     misbehaves,
     sleepy_parameters,
     slow_square,
@@ -114,26 +115,27 @@ def test_failed_trials_are_recorded_with_their_error(cluster, tmp_path):
     assert len(again) == 4
 
 
-def test_a_trial_that_kills_its_process_is_recorded_and_the_sweep_goes_on(cluster, tmp_path):
-    df = sweep(cluster, {"grid": {"k": [2], "seed": [0, 1, 2, 3]}}, tmp_path, kills_its_process)
+@pytest.mark.parametrize("isolate", [False, True])
+def test_a_trial_that_kills_its_process_is_recorded_and_the_sweep_goes_on(
+    cluster, tmp_path, isolate
+):
+    """In the workers (a dead worker's trial is rerun in its own process) or isolated."""
+    config = {"grid": {"k": [2], "seed": [0, 1, 2, 3]}}
+    df = sweep(cluster, config, tmp_path, kills_its_process, isolate=isolate)
     by_seed = df.set_index("seed")
     assert list(by_seed.loc[[0, 3], "square"]) == [4, 4]
     assert by_seed.loc[1, "status"] == by_seed.loc[2, "status"] == "failed"
-    assert "exited with status 3" in by_seed.loc[1, "error"]
+    assert "TrialProcessDied: the trial's process exited with status 3" in by_seed.loc[1, "error"]
     assert "killed by SIGSEGV" in by_seed.loc[2, "error"]
     # faulthandler's stack of the crash is kept, pointing at the trial's line.
     assert "kills_its_process" in by_seed.loc[2, "traceback"]
 
 
-@pytest.mark.slow
-def test_without_isolation_a_dead_worker_is_a_failed_trial(cluster, tmp_path):
-    """Each death costs a worker restart (seconds): the isolated default is tested above."""
-    config = {"grid": {"k": [2], "seed": [0, 1, 3]}}
-    df = sweep(cluster, config, tmp_path, kills_its_process, isolate=False)
-    by_seed = df.set_index("seed")
-    assert list(by_seed.loc[[0, 3], "status"]) == ["ok", "ok"]
-    assert by_seed.loc[1, "status"] == "failed"
-    assert by_seed.loc[1, "error"].startswith("KilledWorker: the Dask worker died")
+def test_a_dead_worker_is_a_failed_trial_even_when_isolated(cluster, tmp_path):
+    config = {"grid": {"k": [2], "seed": [0, 1, 2]}}
+    df = sweep(cluster, config, tmp_path, kills_the_worker, isolate=True).set_index("seed")
+    assert list(df.loc[[0, 2], "square"]) == [4, 4]
+    assert df.loc[1, "error"].startswith("KilledWorker: the Dask worker died")
 
 
 def test_every_trial_file_has_the_same_columns(cluster, tmp_path):
