@@ -182,6 +182,7 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    import warnings
     from pathlib import Path
 
     from .errors import InvalidValueError
@@ -191,13 +192,18 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"--workers: {args.workers} must be at least 1")
     config = SweepConfig.from_toml(args.config)
     results = Path(args.results) if args.results else Path(args.config).with_suffix(".parquet")
-    df = run_sweep(
-        config,
-        results,
-        scheduler=args.scheduler,
-        n_workers=args.workers,
-        allow_mixed=args.allow_mixed,
-    )
+    with warnings.catch_warnings():  # restores showwarning afterwards
+        # A corrupt trial file that will be rerun: one plain line, not a source location.
+        warnings.showwarning = lambda message, *_, **__: print(
+            f"pwl-kkt sweep: warning: {message}", file=sys.stderr
+        )
+        df = run_sweep(
+            config,
+            results,
+            scheduler=args.scheduler,
+            n_workers=args.workers,
+            allow_mixed=args.allow_mixed,
+        )
     failed = int((df["status"] == "failed").sum()) if len(df) else 0
     print(f"{len(df)} trial(s) in {results} ({failed} failed)")
     return 0

@@ -163,11 +163,16 @@ def test_the_standard_trial_layout_is_declared_once():
     assert "regions_exact" in layout.names and layout.names[-1] == "config_fingerprint"
 
 
-def test_another_fixed_setting_is_not_mixed_into_a_folder(cluster, tmp_path):
+def test_another_fixed_setting_is_not_mixed_into_a_folder(cluster, tmp_path, run_cli):
     sweep(cluster, {"grid": {"k": [1]}, "fixed": {"sleep": 0}}, tmp_path, slow_square)
     other = {"grid": {"k": [1]}, "fixed": {"sleep": 0.01}}
     with pytest.raises(InvalidValueError, match="1 trial.s. of another configuration"):
         sweep(cluster, other, tmp_path, slow_square)
+    toml = tmp_path.parent / f"{tmp_path.name}.toml"
+    toml.write_text("[grid]\nk = [1]\n")
+    code, out, err = run_cli("sweep", toml, "--results", tmp_path)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert "another configuration" in err and "--allow-mixed" in err
     assert len(load_results(tmp_path)) == 1, "nothing was run"
     # A wider grid with the same fixed settings is a continuation, not a mix.
     sweep(cluster, {"grid": {"k": [1, 2]}, "fixed": {"sleep": 0}}, tmp_path, slow_square)
