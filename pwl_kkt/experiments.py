@@ -329,7 +329,10 @@ def load_results(results: str | Path) -> object:
     0
     """
     pd = require("pandas", "dist")
-    table = store.read_records(store.trial_files(Path(results)))
+    try:
+        table = store.read_records(store.trial_files(Path(results)))
+    except FileFormatError as exc:
+        raise FileFormatError(f"{exc}; rerun the sweep to recompute that trial") from None
     return table.to_pandas() if table is not None else pd.DataFrame()
 
 
