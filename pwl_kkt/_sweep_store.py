@@ -111,8 +111,8 @@ def write_record(
     pq = require("pyarrow.parquet", "dist")
     path = trial_path(results, trial["trial_id"])
     base = {
-        "trial_id": trial["trial_id"],
         **trial["params"],
+        "trial_id": trial["trial_id"],
         "status": outcome["status"],
         "error": outcome["error"],
         "traceback": outcome.get("traceback"),

@@ -99,10 +99,13 @@ class Parameter:
         return number if self.kind == "float" else str(number)
 
     def range(self) -> str:
-        """The allowed range in words (``"> 0"``, ``">= 1"``, ``"in [0, 1]"``)."""
-        if self.low is not None and self.high is not None:
-            return f"in [{self.low:g}, {self.high:g}]"
-        return f"{'>' if self.strict_low else '>='} {self.low:g}"
+        """The allowed range in words (``"> 0"``, ``">= 1"``, ``"in [0, 1]"``, ``"<= 9"``)."""
+        if self.low is None:
+            return f"<= {self.high:g}" if self.high is not None else "any number"
+        low = f"{'>' if self.strict_low else '>='} {self.low:g}"
+        if self.high is None:
+            return low
+        return f"{'in (' if self.strict_low else 'in ['}{self.low:g}, {self.high:g}]"
 
 
 def _number(value: object, where: str, *, integer: bool) -> Fraction:
@@ -205,20 +208,9 @@ class SweepConfig:
         default_factory=lambda: dict(PARAMETERS), repr=False
     )
 
-    @classmethod
-    def from_dict(
-        cls, data: Mapping[str, object], parameters: Mapping[str, Parameter] | None = None
-    ) -> SweepConfig:
-        """Build from ``{"grid": {...}, "fixed": {...}}`` and validate every key and value."""
-        params = dict(PARAMETERS if parameters is None else parameters)
-        if not isinstance(data, Mapping):
-            raise InvalidValueError("sweep config: expected a table with [grid] and [fixed]")
-        for section in data:
-            if section not in ("grid", "fixed"):
-                raise InvalidValueError(
-                    f"sweep config: unknown section [{section}]{_close(section, ['grid', 'fixed'])}"
-                )
-        grid, fixed = data.get("grid", {}), data.get("fixed", {})
+    def __post_init__(self) -> None:
+        """Check every key and value against :attr:`parameters`; keep them normalized."""
+        params, grid, fixed = dict(self.parameters), self.grid, self.fixed
         if not isinstance(grid, Mapping) or not isinstance(fixed, Mapping):
             raise InvalidValueError("sweep config: 'grid' and 'fixed' must be tables")
         clean_grid = {}
@@ -240,7 +232,24 @@ class SweepConfig:
             clean_fixed[key] = params[key].check(value, f"sweep config: fixed.{key}")
         if not clean_grid:
             raise InvalidValueError("sweep config: [grid] is empty: list the values of a parameter")
-        return cls(clean_grid, clean_fixed, params)
+        object.__setattr__(self, "grid", clean_grid)
+        object.__setattr__(self, "fixed", clean_fixed)
+        object.__setattr__(self, "parameters", params)
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, object], parameters: Mapping[str, Parameter] | None = None
+    ) -> SweepConfig:
+        """Build from ``{"grid": {...}, "fixed": {...}}`` and validate every key and value."""
+        params = dict(PARAMETERS if parameters is None else parameters)
+        if not isinstance(data, Mapping):
+            raise InvalidValueError("sweep config: expected a table with [grid] and [fixed]")
+        for section in data:
+            if section not in ("grid", "fixed"):
+                raise InvalidValueError(
+                    f"sweep config: unknown section [{section}]{_close(section, ['grid', 'fixed'])}"
+                )
+        return cls(data.get("grid", {}), data.get("fixed", {}), params)
 
     @classmethod
     def from_toml(
@@ -336,7 +345,7 @@ def load_results(results: str | Path) -> object:
     return table.to_pandas() if table is not None else pd.DataFrame()
 
 
-_ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(\d+)")
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(\d+)")
 
 
 def _check_scheduler(address: str) -> None:

@@ -205,6 +205,8 @@ def test_a_trial_id_cannot_be_set_or_escape_the_folder(tmp_path):
         value = "../../outside" if section == "fixed" else ["../../outside"]
         with pytest.raises(InvalidValueError, match=f"{section}.trial_id is reserved"):
             SweepConfig.from_dict({"grid": {"k": [1]}, section: {"trial_id": value}})
+    with pytest.raises(InvalidValueError, match="fixed.trial_id is reserved"):
+        SweepConfig({"k": (1,)}, {"trial_id": "../../outside"})  # built directly: checked too
     for bad in ("../../outside", "0123456789abcdeF", "/etc/passwd", "0" * 17, 12):
         with pytest.raises(InvalidValueError, match="is not 16 hexadecimal digits"):
             trial_path(tmp_path, bad)
