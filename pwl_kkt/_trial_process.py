@@ -57,9 +57,17 @@ def died(error: str, detail: str | None = None, seconds: float | None = None) ->
     }
 
 
-def run_isolated(fn: Callable[[dict], dict], params: dict) -> dict:
-    """Run ``fn(params)`` in a child Python process; its death is a failed outcome."""
+def run_isolated(fn: Callable[[dict], dict], params: dict, memory_limit: int | None = None) -> dict:
+    """Run ``fn(params)`` in a child Python process; its death is a failed outcome.
+
+    ``memory_limit`` (bytes; by default the Dask worker's own limit, when run in a
+    worker) caps the child's data segment (``RLIMIT_DATA``), so a trial that needs
+    more gets a ``MemoryError`` instead of the machine's out-of-memory killer: the
+    worker's memory monitor does not see its child processes.
+    """
     cloudpickle = __import__("cloudpickle")  # a dependency of distributed
+    if memory_limit is None:
+        memory_limit = _worker_memory_limit()
     start = time.perf_counter()
     # The child must import what this process imports (the trial function's module).
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -67,7 +75,7 @@ def run_isolated(fn: Callable[[dict], dict], params: dict) -> dict:
         out, err = Path(tmp) / "outcome.pickle", Path(tmp) / "stderr.txt"
         with open(err, "wb") as err_file:
             proc = subprocess.run(
-                [sys.executable, "-c", _CHILD, __file__, str(out)],
+                [sys.executable, "-c", _CHILD, __file__, str(out), str(memory_limit or 0)],
                 input=cloudpickle.dumps((fn, params)),
                 stderr=err_file,
                 env=env,
@@ -83,6 +91,15 @@ def run_isolated(fn: Callable[[dict], dict], params: dict) -> dict:
     )
 
 
+def _worker_memory_limit() -> int | None:
+    try:
+        from distributed import get_worker
+
+        return get_worker().memory_manager.memory_limit or None
+    except (ImportError, ValueError, AttributeError):  # not in a Dask worker
+        return None
+
+
 def _how(returncode: int) -> str:
     if returncode < 0:
         try:
@@ -94,13 +111,17 @@ def _how(returncode: int) -> str:
     return f"exited with status {returncode}"
 
 
-def _main(out: str) -> None:
+def _main(out: str, memory_limit: int) -> None:
     import faulthandler
 
+    if memory_limit > 0:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
     faulthandler.enable()  # a crash prints its Python stack to stderr, kept in the record
     fn, params = pickle.loads(sys.stdin.buffer.read())
     Path(out).write_bytes(pickle.dumps(run_guarded(fn, params)))
 
 
 if __name__ == "__main__":
-    _main(sys.argv[2])  # argv: -c, this file, the outcome path
+    _main(sys.argv[2], int(sys.argv[3]))  # argv: -c, this file, outcome path, memory limit

@@ -58,3 +58,8 @@ def kills_the_worker(params: dict) -> dict:
         os.kill(os.getppid(), signal.SIGKILL)
         time.sleep(60)
     return {"square": params["k"] ** 2}
+
+
+def allocates(params: dict) -> dict:
+    """Asks for ``k`` MiB at once (zero pages: nothing is touched unless a limit stops it)."""
+    return {"square": len(bytearray(params["k"] << 20)) >> 20}

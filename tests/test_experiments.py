@@ -29,6 +29,7 @@ from pwl_kkt.experiments import (  # noqa: E402
 
 from ._sweep_trials import (  # noqa: E402
     SQUARE,
+    allocates,
     fails_on_odd_seed,
     kills_its_process,
     kills_the_worker,
@@ -129,6 +130,15 @@ def test_a_trial_that_kills_its_process_is_recorded_and_the_sweep_goes_on(
     assert "killed by SIGSEGV" in by_seed.loc[2, "error"]
     # faulthandler's stack of the crash is kept, pointing at the trial's line.
     assert "kills_its_process" in by_seed.loc[2, "traceback"]
+
+
+def test_an_isolated_trial_gets_the_memory_limit():
+    """The worker's memory monitor cannot see a child process: the child has a limit."""
+    from pwl_kkt._trial_process import run_isolated
+
+    assert run_isolated(allocates, {"k": 512}, memory_limit=2**30)["metrics"] == {"square": 512}
+    outcome = run_isolated(allocates, {"k": 512}, memory_limit=256 << 20)
+    assert outcome["status"] == "failed" and outcome["error"].startswith("MemoryError")
 
 
 def test_a_dead_worker_is_a_failed_trial_even_when_isolated(cluster, tmp_path):
