@@ -419,8 +419,9 @@ def run_sweep(
         dies (``os._exit``, a crash, the worker's memory limit) is run once more in a
         Python process of its own, so the trial that killed it is recorded as failed
         with its exit status or signal, and a trial that only shared the dead worker
-        completes. ``True``: every trial runs in its own process from the start
-        (safer for code that may crash, but each trial pays for its imports again).
+        completes. ``True``: every trial runs in its own process from the start (no
+        worker is ever lost, but every trial pays for starting Python and its imports:
+        ``benchmarks/bench_sweep.py`` measures it).
     allow_mixed : bool
         Add to a folder holding trials of another configuration (other fixed
         settings, trial function or columns); refused by default.
@@ -458,9 +459,12 @@ def run_sweep(
     state = store.scan(results)
     if not allow_mixed:
         _refuse_mixed(results, state, stamp)
-    for reason in state.corrupt.values():
-        warnings.warn(f"{reason}; running its trial again", stacklevel=2)
     trials = config.trials()
+    ids = {t["trial_id"] for t in trials}
+    for path, reason in state.corrupt.items():
+        again = path.stem.removeprefix("trial-") in ids
+        what = "running its trial again" if again else "not a trial of this config: delete it"
+        warnings.warn(f"{reason}; {what}", stacklevel=2)
     todo = [t for t in trials if t["trial_id"] not in state.finished]
     if todo:
         client, cluster = _connect(scheduler, n_workers)
