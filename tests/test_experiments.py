@@ -166,6 +166,18 @@ def test_every_trial_file_has_the_same_columns(cluster, tmp_path):
     assert not (tmp_path / "escaped").exists() and not list(tmp_path.glob("*escaped*"))
 
 
+@pytest.mark.slow
+def test_the_standard_trial_fills_every_declared_column(cluster, tmp_path):
+    """run_trial's metrics have the types TRIAL_METRICS declares (slow: real training)."""
+    cfg = SweepConfig.from_dict({"grid": {"k": [3, 10]}, "fixed": {"steps": 300, "n": 12}})
+    run_sweep(cfg, tmp_path, scheduler=cluster.scheduler_address, progress=False)
+    df = pd.read_parquet(tmp_path)
+    assert list(df.columns) == cfg.layout(TRIAL_METRICS).names and len(df) == 2
+    assert not df["error"].str.startswith("InvalidRecordError").any(), df["error"].tolist()
+    ok = df[df["status"] == "ok"]
+    assert len(ok) >= 1 and ok[list(TRIAL_METRICS)].notna().all().all()
+
+
 def test_the_standard_trial_layout_is_declared_once():
     layout = SweepConfig.from_dict({"grid": {"seed": [0]}}).layout(TRIAL_METRICS)
     assert layout.names[0] == "trial_id"
