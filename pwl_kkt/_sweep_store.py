@@ -89,7 +89,8 @@ def trial_path(results: Path, trial_id: str) -> Path:
 
 def trial_files(results: Path) -> list[Path]:
     """The trial files of a results folder, sorted (other files are not results)."""
-    return sorted(p for p in results.glob("trial-*.parquet") if _NAME.fullmatch(p.name))
+    found = results.glob("trial-*.parquet")
+    return sorted(p for p in found if _NAME.fullmatch(p.name) and p.is_file())
 
 
 def write_record(
