@@ -327,17 +327,37 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--results", help="Parquet dataset directory (default: CONFIG.parquet)")
     p.add_argument("--scheduler", help="address of a running Dask scheduler (default: local)")
     p.add_argument("--workers", type=int, default=2, help="local worker processes (default 2)")
+    p.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="add to a results folder holding trials of other [fixed] settings",
+    )
     p.set_defaults(func=_cmd_sweep)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    import warnings
     from pathlib import Path
 
+    from .errors import InvalidValueError
     from .experiments import SweepConfig, run_sweep
 
+    if args.workers < 1:
+        raise InvalidValueError(f"--workers: {args.workers} must be at least 1")
     config = SweepConfig.from_toml(args.config)
     results = Path(args.results) if args.results else Path(args.config).with_suffix(".parquet")
-    df = run_sweep(config, results, scheduler=args.scheduler, n_workers=args.workers)
+    with warnings.catch_warnings():  # restores showwarning afterwards
+        # A corrupt trial file that will be rerun: one plain line, not a source location.
+        warnings.showwarning = lambda message, *_, **__: print(
+            f"pwl-kkt sweep: warning: {message}", file=sys.stderr
+        )
+        df = run_sweep(
+            config,
+            results,
+            scheduler=args.scheduler,
+            n_workers=args.workers,
+            allow_mixed=args.allow_mixed,
+        )
     failed = int((df["status"] == "failed").sum()) if len(df) else 0
     print(f"{len(df)} trial(s) in {results} ({failed} failed)")
     return 0
