@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 
@@ -29,6 +30,23 @@ def _add_net_data(p: argparse.ArgumentParser) -> None:
     """The NET and DATA positional arguments shared by the certificate commands."""
     p.add_argument("net", help="network file (.json, .npz, .pt)")
     p.add_argument("data", help="dataset file (.json, .csv)")
+
+
+def _add_certificate(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--certificate",
+        metavar="CERT.json",
+        help="also write a self-contained certificate file ('pwl-kkt verify' re-checks it)",
+    )
+
+
+def _write_certificate(args: argparse.Namespace, result: object, net: object, data: object) -> None:
+    """Write ``--certificate`` (if given) embedding the instance and the command line."""
+    if args.certificate:
+        from .certificate import certificate_for, write_certificate
+
+        cert = certificate_for(result, net, data, command=args.command_line)
+        write_certificate(cert, args.certificate)
 
 
 def _print_json(obj: object) -> None:
@@ -115,6 +133,7 @@ def _add_certify(sub: argparse._SubParsersAction) -> None:
         default=SUPPORT_TOL,
         help=f"relative margin excess of support points (default {SUPPORT_TOL})",
     )
+    _add_certificate(p)
     p.add_argument(
         "--zero-tol",
         type=float,
@@ -133,6 +152,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         from .exact import verify_kkt_exact
 
         res = verify_kkt_exact(net, data)
+        _write_certificate(args, res, res.network, res.data)
         d = res.to_dict()
         del d["network"], d["data"]
         if args.json:
@@ -149,6 +169,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
     cert = certify_kkt(
         net, data, support_tol=args.support_tol, zero_tol=args.zero_tol, kkt_tol=args.tol
     )
+    _write_certificate(args, cert, net, data)
     d = cert.to_dict()
     if not cert.is_kkt:
         d["lambdas"] = None
@@ -219,6 +240,7 @@ def _add_global(sub: argparse._SubParsersAction) -> None:
     )
     _add_net_data(p)
     p.add_argument("--json", action="store_true", help="print a JSON object")
+    _add_certificate(p)
     p.set_defaults(func=_cmd_global)
 
 
@@ -226,7 +248,9 @@ def _cmd_global(args: argparse.Namespace) -> int:
     from .globalopt import certify_global
     from .io import load_data, load_network
 
-    cert = certify_global(load_network(args.net), load_data(args.data))
+    net, data = load_network(args.net), load_data(args.data)
+    cert = certify_global(net, data)
+    _write_certificate(args, cert, net, data)
     d = cert.to_dict()
     if args.json:
         _print_json(d)
@@ -257,6 +281,7 @@ def _add_optimum(sub: argparse._SubParsersAction) -> None:
     p.add_argument("data", help="dataset file (.json, .csv)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.add_argument("--out", help="write the optimal network to this file (.json, .npz, .pt)")
+    _add_certificate(p)
     p.set_defaults(func=_cmd_optimum)
 
 
@@ -264,7 +289,9 @@ def _cmd_optimum(args: argparse.Namespace) -> int:
     from .io import load_data, save_network
     from .optimum import global_max_margin
 
-    opt = global_max_margin(load_data(args.data))
+    data = load_data(args.data)
+    opt = global_max_margin(data)
+    _write_certificate(args, opt, None, data)
     if args.out:
         save_network(opt.network, args.out)
     if args.json:
@@ -307,6 +334,29 @@ def _cmd_margins(args: argparse.Namespace) -> int:
         _print_json(rep.to_dict())
     else:
         print(rep.table())
+    return 0
+
+
+# --- verify ---------------------------------------------------------------------------------
+
+
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "verify", help="re-check a certificate file from scratch (exit 0 iff it holds)"
+    )
+    p.add_argument("certificate", metavar="CERT.json", help="file written with --certificate")
+    p.set_defaults(func=_cmd_verify)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .certificate import read_certificate, verify_certificate
+
+    cert = read_certificate(args.certificate)
+    verdict = verify_certificate(cert)
+    if not verdict.holds:
+        print(f"pwl-kkt verify: REJECTED ({cert.kind}): {verdict.reason}", file=sys.stderr)
+        return 2
+    print(f"verified ({cert.kind}): {verdict.reason}")
     return 0
 
 
@@ -371,6 +421,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_optimum,
     _add_margins,
     _add_train,
+    _add_verify,
 ]
 
 
@@ -393,7 +444,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["--version"])  # doctest: +SKIP
     pwl-kkt 0.1.0
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _build_parser().parse_args(argv)
+    args.command_line = shlex.join(["pwl-kkt", *argv])
     try:
         return int(args.func(args))
     except (PwlKktError, OSError) as exc:
