@@ -376,11 +376,10 @@ def certificate_for(
     >>> cert.kind, cert.claim["is_kkt"], verify_certificate(cert).holds
     ('kkt', True, True)
     """
-    for kind, spec in _KINDS.items():
-        if isinstance(result, spec.result_type):
-            break
-    else:
+    found = [(k, s) for k, s in _KINDS.items() if isinstance(result, s.result_type)]
+    if not found:
         raise PwlKktError(f"no certificate kind for a {type(result).__name__}")
+    kind, spec = found[0]
     if not isinstance(data, Dataset):
         raise PwlKktError(f"a {kind!r} certificate needs the Dataset it is about")
     if spec.has_network and not isinstance(network, Network):
@@ -502,7 +501,9 @@ def _check_kkt(net: Network | None, data: Dataset, claim: dict, proof: dict) -> 
         return f"not KKT at tolerance {cert.kkt_tol:g}: re-solving gives eps = {again.eps:.3e}"
     st = _structure(net, data.require_separable(), cert.support_tol, cert.zero_tol)
     support = sorted(int(i) for i in st.support)
-    _require(list(cert.support) == support, f"the support set is {support}, not {list(cert.support)}")
+    _require(
+        list(cert.support) == support, f"the support set is {support}, not {list(cert.support)}"
+    )
     _require(len(cert.lambdas) == data.n, f"{len(cert.lambdas)} lambdas for {data.n} points")
     _require(min(cert.lambdas) >= 0, "a multiplier is negative")
     off = [i for i, t in enumerate(cert.lambdas) if t and i not in set(support)]
