@@ -15,6 +15,15 @@ from .bounds import (
     theorem_3_2_lower_bound,
     theorem_3_2_width,
 )
+from .certificate import (
+    CertificateFile,
+    Verdict,
+    certificate_for,
+    certificate_of,
+    read_certificate,
+    verify_certificate,
+    write_certificate,
+)
 from .data import Dataset
 from .duality import DualMaximum, dual_function, dual_value_exact, max_abs_dual
 from .errors import (
@@ -163,4 +172,11 @@ __all__ = [
     "kernel_max_margin",
     "margin_report",
     "random_feature_max_margin",
+    "CertificateFile",
+    "Verdict",
+    "certificate_for",
+    "certificate_of",
+    "read_certificate",
+    "verify_certificate",
+    "write_certificate",
 ]
