@@ -23,4 +23,4 @@ fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
 names = ["trained network", "F1 optimum", "F2 (kernel) optimum", "200 random features"]
 values = [report.network, report.f1, report.f2, report.random_features]
 ax.barh(names, values, color=["black", "tab:blue", "tab:orange", "tab:green"])
-ax.set_xlabel("normalized margin (seed 001's scale)")
+ax.set_xlabel("normalized margin min y N / ‖θ‖²")

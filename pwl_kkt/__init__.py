@@ -1,6 +1,6 @@
 """pwl_kkt: exact analysis of shallow univariate ReLU networks.
 
-``N(x) = sum_j v_j relu(w_j x + b_j)`` (seed 001, Eq. 1) turned into an exact
+``N(x) = sum_j v_j relu(w_j x + b_j)`` (Safran, Vardi & Lee 2022, Eq. 1) turned into an exact
 breakpoint/slope form, its effective linear regions, and certificates about the
 max-margin problem that gradient flow is biased towards.
 """

@@ -309,7 +309,7 @@ def _cmd_optimum(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- F1 vs F2 margins (issue 5, seed 003) ------------------------------------------------------
+# --- F1 vs F2 margins (Chizat & Bach 2020) ------------------------------------------------------
 
 
 def _add_margins(sub: argparse._SubParsersAction) -> None:

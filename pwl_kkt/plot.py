@@ -140,8 +140,8 @@ def plot_dual(
 ) -> object:
     """Draw ``|G(u)|`` over the angle of ``u = (cos a, sin a)`` with the level 1 marked.
 
-    ``G(u) = sum_i lambda_i y_i relu(u . (x_i, 1))``; by weak duality (DESIGN.md
-    section 4) a KKT point whose multipliers keep ``|G| <= 1`` everywhere is a
+    ``G(u) = sum_i lambda_i y_i relu(u . (x_i, 1))``; by weak duality a KKT
+    point whose multipliers keep ``|G| <= 1`` everywhere is a
     global optimum for every width, and an angle where ``|G| > 1`` names a neuron
     whose insertion lowers the norm.
 

@@ -1,7 +1,7 @@
-"""Effective linear regions: count them, list them, merge them (DESIGN.md section 2).
+"""Effective linear regions: count them, list them, merge them.
 
 The *effective* number of linear regions of N on R is the number of true
-breakpoints plus one (the quantity Theorem 4.2 of seed 001 bounds by 32r + 67);
+breakpoints plus one (the quantity Theorem 4.2 of Safran, Vardi & Lee (2022) bounds by 32r + 67);
 on a closed interval [lo, hi] only breakpoints strictly inside count.
 
 Exact mode decides every tie and cancellation exactly. For float networks it

@@ -1,4 +1,4 @@
-"""The teacher-student setting of seed 001 (Assumptions 2.1 and 2.2), exactly.
+"""The teacher-student setting of Safran, Vardi & Lee (2022) (Assumptions 2.1 and 2.2), exactly.
 
 A teacher ``N*`` of width r labels ``x`` by ``sign(N*(x))`` with the paper's
 convention ``sign(0) = -1``. Everything about labels here is decided exactly
@@ -43,7 +43,7 @@ __all__ = [
     "teacher_student_setup",
 ]
 
-_ZERO_SIGN = -1  # seed 001: sign(z) = 1 if z > 0 and -1 otherwise
+_ZERO_SIGN = -1  # Safran, Vardi & Lee (2022): sign(z) = 1 if z > 0 and -1 otherwise
 
 
 def _label(value: Fraction) -> int:
@@ -226,7 +226,7 @@ def rho(net: Network, R: object) -> Fraction:
 def label_changes(x: Sequence[object], y: Sequence[object]) -> int:
     """Number of label changes along the sorted sample: ``|{i : y_i != y_{i+1}}|``.
 
-    Theorem 4.2 of seed 001: for data labelled by a width-r teacher this is at
+    Theorem 4.2 of Safran, Vardi & Lee (2022): for data labelled by a width-r teacher this is at
     most r, and it may replace r in the bound ``32 r + 67``. Points sharing an x
     must share a label (else :class:`NotSeparableError`).
 
@@ -581,7 +581,7 @@ def _network_from_dict(data: dict[str, Any]) -> Network:
 
 @dataclass(frozen=True, eq=False)
 class TeacherStudent:
-    """One draw of seed 001's setting: teacher, distribution, sample and initialization.
+    """One draw of Safran, Vardi & Lee's setting: teacher, distribution, sample and initialization.
 
     Attributes
     ----------

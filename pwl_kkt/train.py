@@ -1,12 +1,12 @@
-"""Gradient flow and gradient descent on seed 001's empirical loss, O((n + k) log(n + k)) per step.
+"""Gradient flow and gradient descent on the empirical loss, O((n + k) log(n + k)) per step.
 
-Loss (seed 001, Eq. 2): ``L(theta) = 1/n sum_i l(y_i N(x_i))`` with ``l(q) = exp(-q)`` (``"exp"``)
-or ``l(q) = log(1 + exp(-q))`` (``"logistic"``).
+Loss (Eq. 2 of Safran, Vardi & Lee 2022): ``L(theta) = 1/n sum_i l(y_i N(x_i))`` with
+``l(q) = exp(-q)`` (``"exp"``) or ``l(q) = log(1 + exp(-q))`` (``"logistic"``).
 
 Clarke selection: ``relu'(0) = 0``. A point exactly on a neuron's kink (``w_j x_i + b_j == 0``
-in floating point) does not move that neuron. Example 1 of seed 001 depends on this.
+in floating point) does not move that neuron. Example 1 of Safran et al. (2022) depends on this.
 
-``method="flow"`` integrates gradient flow with the loss-normalized clock (DESIGN.md section 5):
+``method="flow"`` integrates gradient flow with the loss-normalized clock:
 ``dtheta/ds = -grad L(theta) / L(theta)`` traces the same curve as ``dtheta/dt = -grad L`` with
 ``dt = ds / L``, so Euler steps ``theta <- theta - lr * grad L / L`` follow the flow while the loss
 decays exponentially; the step in ``s`` is chosen so that ``theta`` moves by a fixed fraction
@@ -119,7 +119,7 @@ def _evaluate(w, b, v, data: fg.SortedData, loss: str) -> _Eval:
 def loss_and_grad(
     net: Network, x: object, y: object = None, loss: str = "exp"
 ) -> tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Empirical loss (seed 001, Eq. 2) and its gradient in O((n + k) log(n + k)).
+    """Empirical loss (Safran, Vardi & Lee 2022, Eq. 2) and its gradient in O((n + k) log(n + k)).
 
     ``L = 1/n sum_i l(y_i N(x_i))`` and, with ``g_i = l'(y_i N(x_i)) y_i / n`` and the Clarke
     selection ``relu'(0) = 0``,
@@ -364,7 +364,7 @@ def train(
 
     ``method="flow"``: ``theta <- theta - lr * grad L(theta) / L(theta)``, Euler steps of
     ``dtheta/ds = -grad L / L``, the gradient-flow path with GF time ``dt = ds / L``
-    (DESIGN.md section 5; Lyu & Li 2019's loss-based step). ``method="gd"``:
+    (Lyu & Li 2019's loss-based step). ``method="gd"``:
     ``theta <- theta - lr * grad L(theta)``. Clarke selection ``relu'(0) = 0``. Each step
     costs O((n + k) log(n + k)); training is deterministic (no randomness at all).
 
@@ -407,7 +407,7 @@ def train(
 
     Examples
     --------
-    Example 1 of seed 001: the second neuron never moves and the direction stays put.
+    Example 1 of Safran et al. (2022): the second neuron never moves and the direction stays put.
 
     >>> net0 = Network([0.0, 0.0], [1.0, 0.0], [1.0, 0.0])
     >>> net, hist = train(net0, [4.0, -4.0], [1, 1], steps=200, lr=0.1, progress=False)

@@ -129,7 +129,7 @@ def test_tiny_losses_do_not_overflow(loss: str) -> None:
     assert out.b[0] > 200.0
 
 
-# --- Example 1 of seed 001 ---------------------------------------------------------------------
+# --- Example 1 of Safran et al. (2022) ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("loss", ["exp", "logistic"])
