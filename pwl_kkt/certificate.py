@@ -85,7 +85,7 @@ class Verdict:
 
 @dataclass(frozen=True)
 class CertificateFile:
-    """A self-contained, re-checkable certificate (see the module docstring).
+    """A self-contained, re-checkable certificate (see :mod:`pwl_kkt.certificate`).
 
     Attributes
     ----------

@@ -204,7 +204,7 @@ def max_abs_dual(
     """Exact (or float) ``max_{||u|| = 1} |G_lambda(u)|`` and a direction attaining it.
 
     ``G(u) = sum_i lambda_i y_i relu(u . (x_i, 1))``. The maximum is computed sector by
-    sector (see the module docstring): on a sector with active set ``A`` the answer is
+    sector (see :mod:`pwl_kkt.duality`): on a sector with active set ``A`` the answer is
     ``||g_A||`` when ``+-g_A`` points into the closed sector, else an endpoint value.
     All comparisons are made on squares, in exact rationals when ``exact`` (the default
     when the data is exact).

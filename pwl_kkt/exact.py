@@ -205,7 +205,7 @@ def _check_farkas(
 
 @dataclass(frozen=True)
 class ExactKKTResult:
-    """An exact KKT decision with its proof (see the module docstring for the forms).
+    """An exact KKT decision with its proof (the proof forms are in :mod:`pwl_kkt.exact`).
 
     Attributes
     ----------
@@ -589,7 +589,7 @@ def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactK
 
     Computes exact margins ``y_i N(x_i)``, their minimum ``m``, the support (margin
     exactly ``m``) and the zero pairs, then decides feasibility of the linear system of
-    the module docstring: ``theta = sum_i lambda_i h_i(theta)`` with Clarke weights,
+    the :mod:`pwl_kkt.exact` page: ``theta = sum_i lambda_i h_i(theta)`` with Clarke weights,
     ``lambda >= 0``, ``0 <= mu_ij <= lambda_i``. Normalizing by ``sqrt(m)`` is not needed
     (the lambdas are the same), and at a KKT point ``||theta||^2 / m = 2 sum_i lambda_i``.
 

@@ -76,7 +76,7 @@ class F2MaxMargin:
         ``1 / sqrt(Q)``: the max margin per unit F2 norm (``0`` when infeasible).
     normalized_margin : float
         ``margin / 2``: the same on Safran, Vardi & Lee's scale ``min y N / ||theta||^2``
-        (see the module docstring).
+        (see :mod:`pwl_kkt.f2`).
     n_features : int or None
         ``k`` for random features, ``None`` for the kernel.
     seed : int or None
@@ -324,7 +324,7 @@ class MarginReport:
 
     All margins are ``min_i y_i h(x_i)`` divided by the norm of the model, halved for the
     function-space optima so that they compare with ``gamma(theta) = min y N / ||theta||^2``
-    (module docstring): ``network <= f1`` always (up to solver accuracy), ``f2 <= f1``.
+    (:mod:`pwl_kkt.f2`): ``network <= f1`` always (up to solver accuracy), ``f2 <= f1``.
 
     Attributes
     ----------
@@ -456,7 +456,7 @@ def margin_report(
     ``network = min y N / ||theta||^2``, ``f1 = 1 / (2 P*)``
     (:func:`~pwl_kkt.optimum.global_max_margin`), ``f2 = 1 / (2 sqrt(Q*))``
     (:func:`kernel_max_margin`) and, with ``n_features``,
-    ``1 / (2 sqrt(Q_k))`` (:func:`random_feature_max_margin`). See the module docstring for why
+    ``1 / (2 sqrt(Q_k))`` (:func:`random_feature_max_margin`). See :mod:`pwl_kkt.f2` for why
     the halving puts all of them on one scale.
 
     Parameters

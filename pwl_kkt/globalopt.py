@@ -3,7 +3,7 @@
 Weak duality. Let ``lambda >= 0`` and suppose ``|G_lambda(u)| <= 1`` on
 the unit circle, ``G_lambda(u) = sum_i lambda_i y_i relu(u . xt_i)``, ``xt_i = (x_i, 1)``.
 For any feasible ``theta`` of any width (``y_i N(x_i) >= 1``), writing
-``(w_j, b_j) = r_j u_j`` with ``r_j = ||(w_j, b_j)||`` and ``||u_j|| = 1``,
+``(w_j, b_j) = r_j u_j`` with ``r_j = ||(w_j, b_j)||`` and ``||u_j|| = 1``::
 
     sum_i lambda_i <= sum_i lambda_i y_i N(x_i)                     (lambda >= 0, margins >= 1)
                     = sum_j v_j r_j sum_i lambda_i y_i relu(u_j . xt_i)   (relu is 1-homogeneous)

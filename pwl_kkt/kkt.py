@@ -479,7 +479,7 @@ def certify_kkt(
     x, y
         A :class:`~pwl_kkt.Dataset`, or inputs and labels in {-1, +1}.
     support_tol, zero_tol, kkt_tol : float
-        See the module docstring for their meaning and defaults.
+        See :mod:`pwl_kkt.kkt` for their meaning and defaults.
     solver : str, optional
         A cvxpy solver name (default: cvxpy's choice, Clarabel).
 

@@ -56,7 +56,7 @@ def kkt_instance(
     exact : bool
         Return an exact network and dataset (small rational weights) instead of floats.
     family : {"clusters", "constant"}
-        The construction (see the module docstring).
+        The construction (see :mod:`pwl_kkt.synthetic`).
     positive_only : bool
         ``family="constant"`` only: put every x_i > 0, which makes the instance not KKT.
 
