@@ -2,8 +2,9 @@
 Example 1, globally: a dual refutation and the exact optimum
 ============================================================
 
-Seed 001's Example 1: data ``x = (4, -4)``, both labels ``+1``, and the width-2 network
-``theta(0)`` with ``b_1 = v_1 = 1`` and everything else 0. Gradient flow stays at
+Example 1 of Safran, Vardi & Lee, "On the Effective Number of Linear Regions in Shallow
+Univariate ReLU Networks" (NeurIPS 2022): data ``x = (4, -4)``, both labels ``+1``, and the
+width-2 network ``theta(0)`` with ``b_1 = v_1 = 1`` and everything else 0. Gradient flow stays at
 ``theta(0)``, which is a KKT point of the max-margin problem (4) but not a global optimum.
 The paper shows this with one hand-made better network. Here duality proves it:
 

@@ -2,7 +2,8 @@
 F1 vs F2 margins
 ================
 
-Seed 003 (Chizat & Bach): training both layers is biased towards the F1
+Chizat & Bach, "Implicit Bias of Gradient Descent for Wide Two-layer Neural Networks
+Trained with the Logistic Loss" (COLT 2020): training both layers is biased towards the F1
 (variation-norm) max-margin classifier, training only the output layer on fixed
 random features towards the F2 (kernel) one. pwl_kkt computes both exactly enough
 to compare them with a trained network's normalized margin min_i y_i N(x_i) / ||theta||^2.

@@ -28,7 +28,7 @@ Every predictor here is a function of ``x`` through the augmented point ``xt = (
 Since ``E|c| <= sqrt(E c^2)``, ``||h||_F1 <= ||h||_F2``: the F2 ball lies inside the F1 ball and
 ``gamma_F2 <= gamma_F1`` (likewise ``gamma_RF <= gamma_F1``).
 
-Seed 001 measures a network ``theta`` by its *normalised margin*
+Safran, Vardi & Lee (2022) measure a network ``theta`` by its *normalised margin*
 ``gamma(theta) = min_i y_i N(x_i) / ||theta||^2``. By ``|v| ||(w, b)|| <= (v^2 + w^2 + b^2) / 2``
 (equality for balanced neurons), ``||h||_F1 <= ||theta||^2 / 2``, so ``gamma(theta) <=
 gamma_F1 / 2 = 1 / (2 P*)``, with equality at the global optimum. :func:`margin_report` therefore
@@ -427,7 +427,7 @@ class MarginReport:
 
 
 def network_margin(net: Network, x: object, y: object = None) -> float:
-    """Seed 001's normalised margin ``gamma(theta) = min_i y_i N(x_i) / ||theta||^2`` (float).
+    """The normalised margin ``gamma(theta) = min_i y_i N(x_i) / ||theta||^2`` (float).
 
     Examples
     --------
