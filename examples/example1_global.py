@@ -74,9 +74,9 @@ print(f"gap of theta(0): {cert.gap:.6f} = 1 - 2/sqrt(17)")
 # The dual function for both multiplier vectors.
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
 plot_dual([float(t) for t in kkt.lambdas], x, y, ax=axes[0])
-axes[0].set_title("theta(0): lambda = (1/2, 1/2)")
+axes[0].set_title("theta(0), lambda = (1/2, 1/2): max |G| = sqrt(17)/2 > 1")
 plot_dual(list(opt.lambdas), x, y, ax=axes[1])
-axes[1].set_title("optimum: lambda* = (1, 1)/sqrt(17)")
+axes[1].set_title("optimum, lambda* = (1, 1)/sqrt(17): max |G| = 1")
 fig.tight_layout()
 
 if __name__ == "__main__":

@@ -128,33 +128,35 @@ def run_demo(
 
 
 def _figure(net: object, setup: object, lambdas: tuple[float, ...], path: Path) -> Path:
+    import io
+
     from .errors import require
     from .io import _atomic_write
-    from .plot import plot_network
 
     require("matplotlib", "plot").use("Agg")
     plt = require("matplotlib.pyplot", "plot")
-    import io
-
-    import numpy as np
-
-    # The student is normalized to minimum margin 1 (theta / sqrt(min_i y_i N(x_i)), the
-    # scale the certificate works at), so that it and the teacher share the axis; the
-    # window is the data's [-R, R] with a margin.
-    data = setup.data
-    margin = float(np.min(data.y * net(data.x_float)))
-    reach = 1.1 * float(setup.distribution.R)
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-    plot_network(
-        net.scaled(margin**-0.5),
-        data,
-        lambdas=lambdas,
-        teacher=setup.teacher,
-        interval=(-reach, reach),
-        ax=ax,
-    )
+    fig = _draw(net, setup, lambdas)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     _atomic_write(path, buf.getvalue())
     return path
+
+
+def _draw(net: object, setup: object, lambdas: tuple[float, ...]) -> object:
+    """The demo's figure (a matplotlib Figure with one Axes)."""
+    import numpy as np
+
+    from .errors import require
+    from .plot import plot_network
+
+    plt = require("matplotlib.pyplot", "plot")
+    # The student is normalized to minimum margin 1 (theta / sqrt(min_i y_i N(x_i)), the
+    # scale the certificate works at); plot_network takes the window from the data, marks
+    # kinks outside it at the edges, rescales the teacher to the student's range, and its
+    # title counts all regions and those in the window.
+    data = setup.data
+    margin = float(np.min(data.y * net(data.x_float)))
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    plot_network(net.scaled(margin**-0.5), data, lambdas=lambdas, teacher=setup.teacher, ax=ax)
+    return fig
