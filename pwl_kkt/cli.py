@@ -67,6 +67,12 @@ def _add_regions(sub: argparse._SubParsersAction) -> None:
         "--tol", type=float, help="tolerance mode: relative jump threshold and clustering distance"
     )
     p.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+    p.add_argument(
+        "--digits",
+        type=int,
+        metavar="N",
+        help="show the table as decimals with N significant digits (default: exact rationals)",
+    )
     p.set_defaults(func=_cmd_regions)
 
 
@@ -82,7 +88,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
-        print(result.table())
+        print(result.table(digits=args.digits))
     return 0
 
 
@@ -90,12 +96,16 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
+    from . import _defaults as D
+
     p = sub.add_parser("demo", help="run the whole story on built-in defaults")
-    p.add_argument("--r", type=int, default=2, help="teacher sign changes (default 2)")
-    p.add_argument("--n", type=int, default=40, help="sample size (default 40)")
-    p.add_argument("--k", type=int, default=30, help="student width (default 30)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=150000, help="gradient-flow steps")
+    p.add_argument("--r", type=int, default=D.DEMO_R, help="teacher sign changes (%(default)s)")
+    p.add_argument("--n", type=int, default=D.DEMO_N, help="sample size (default %(default)s)")
+    p.add_argument("--k", type=int, default=D.DEMO_K, help="student width (default %(default)s)")
+    p.add_argument("--seed", type=int, default=D.SEED, help="random seed (default %(default)s)")
+    p.add_argument(
+        "--steps", type=int, default=D.DEMO_STEPS, help="gradient-flow steps (%(default)s)"
+    )
     p.add_argument("--out", default="pwl_kkt_demo.png", help="figure file (default %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=_cmd_demo)
@@ -364,6 +374,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
+    from . import _defaults as D
+
     p = sub.add_parser(
         "train", help="train a network from an Assumption 2.1 initialization (gradient flow / GD)"
     )
@@ -371,11 +383,19 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=int, required=True, metavar="K", help="number of neurons")
     p.add_argument("--loss", choices=["exp", "logistic"], default="exp")
     p.add_argument("--method", choices=["flow", "gd"], default="flow")
-    p.add_argument("--steps", type=int, default=2000, help="step budget (default 2000)")
-    p.add_argument("--lr", type=float, default=0.01, help="relative step (flow) / rate (gd)")
-    p.add_argument("--seed", type=int, default=0, help="initialization seed (default 0)")
-    p.add_argument("--sigma-h", type=float, default=1.0, help="hidden-layer init std (1)")
-    p.add_argument("--sigma-o", type=float, default=0.1, help="output-layer init std (0.1)")
+    p.add_argument(
+        "--steps", type=int, default=D.TRAIN_STEPS, help="step budget (default %(default)s)"
+    )
+    p.add_argument(
+        "--lr", type=float, default=D.TRAIN_LR, help="relative step (flow), rate (gd): %(default)s"
+    )
+    p.add_argument("--seed", type=int, default=D.SEED, help="initialization seed (%(default)s)")
+    p.add_argument(
+        "--sigma-h", type=float, default=D.SIGMA_H, help="hidden-layer init std (%(default)s)"
+    )
+    p.add_argument(
+        "--sigma-o", type=float, default=D.SIGMA_O, help="output-layer init std (%(default)s)"
+    )
     p.add_argument("--out", help="write the trained network here (.json, .npz, .pt)")
     p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     p.set_defaults(func=_cmd_train)

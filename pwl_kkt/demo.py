@@ -11,6 +11,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from . import _defaults
 from ._rational import fraction_text
 
 __all__ = ["DemoResult", "run_demo"]
@@ -45,12 +48,12 @@ class DemoResult:
 
 
 def run_demo(
-    r: int = 2,
-    n: int = 40,
-    k: int = 30,
+    r: int = _defaults.DEMO_R,
+    n: int = _defaults.DEMO_N,
+    k: int = _defaults.DEMO_K,
     *,
-    seed: int = 0,
-    steps: int = 20000,
+    seed: int | np.random.Generator = _defaults.SEED,
+    steps: int = _defaults.DEMO_STEPS,
     figure: str | Path | None = "pwl_kkt_demo.png",
     progress: bool = True,
     echo: bool = True,

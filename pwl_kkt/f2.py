@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _seeding
 from .data import Dataset, as_dataset
 from .errors import InvalidValueError
 from .network import Network
@@ -264,7 +265,7 @@ def kernel_max_margin(x: object, y: object = None) -> F2MaxMargin:
     return _result("kernel", sq, values, None, None)
 
 
-def random_directions(k: int, seed: int = 0) -> np.ndarray:
+def random_directions(k: int, seed: int | np.random.Generator = 0) -> np.ndarray:
     """``k`` input weights ``(w_j, b_j)`` drawn uniformly on the unit circle (shape ``(k, 2)``).
 
     Examples
@@ -275,12 +276,12 @@ def random_directions(k: int, seed: int = 0) -> np.ndarray:
     """
     if int(k) < 1:
         raise InvalidValueError(f"the number of random features must be >= 1; got {k}")
-    phi = np.random.default_rng(seed).uniform(0.0, 2.0 * math.pi, size=int(k))
+    phi = _seeding.rng(seed).uniform(0.0, 2.0 * math.pi, size=int(k))
     return np.stack([np.cos(phi), np.sin(phi)], axis=1)
 
 
 def random_feature_max_margin(
-    x: object, y: object = None, *, n_features: int = 1000, seed: int = 0
+    x: object, y: object = None, *, n_features: int = 1000, seed: int | np.random.Generator = 0
 ) -> F2MaxMargin:
     """Finite-width F2: max margin with the first layer frozen at random unit directions.
 
@@ -315,7 +316,9 @@ def random_feature_max_margin(
     Phi = np.maximum(np.outer(data.x_float, u[:, 0]) + u[:, 1], 0.0)
     R = Phi / math.sqrt(u.shape[0])
     sq, values = _min_norm_margin(R, data.y.astype(np.float64))
-    return _result("random_features", sq, values, int(u.shape[0]), int(seed))
+    return _result(
+        "random_features", sq, values, int(u.shape[0]), _seeding.seed_record(seed)
+    )
 
 
 @dataclass(frozen=True)
@@ -448,7 +451,7 @@ def margin_report(
     y: object = None,
     *,
     n_features: int | None = None,
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     optimum: object = None,
 ) -> MarginReport:
     """A trained network's normalised margin next to the F1 and F2 max margins (Chizat & Bach 2020).

@@ -60,32 +60,23 @@ def plot_window(
     return lo - pad, hi + pad
 
 
-def _mark_outside(ax: object, kinks: list[float], lo: float, hi: float) -> None:
-    """Mark kinks left and right of the window at its edges, with their count and nearest x."""
-    for side, out, edge, ha in (
-        ("left", [t for t in kinks if t < lo], lo, "left"),
-        ("right", [t for t in kinks if t > hi], hi, "right"),
+def _mark_outside(ax: object, kinks: list[float], lo: float, hi: float) -> str:
+    """Mark kinks left and right of the window at its edges; return a note for the x label."""
+    notes = []
+    for side, out, edge in (
+        ("left", [t for t in kinks if t < lo], lo),
+        ("right", [t for t in kinks if t > hi], hi),
     ):
         if not out:
             continue
         nearest = max(out) if side == "left" else min(out)
-        arrow = "\u2190" if side == "left" else "\u2192"
-        text = f"{arrow} {len(out)} kink(s) outside (nearest x = {nearest:.3g})"
-        if side == "right":
-            text = f"{len(out)} kink(s) outside (nearest x = {nearest:.3g}) {arrow}"
-        ax.annotate(
-            text,
-            xy=(edge, 0.02),
-            xycoords=("data", "axes fraction"),
-            ha=ha,
-            va="bottom",
-            fontsize="small",
-            color="0.3",
-        )
+        notes.append(f"{len(out)} {side}, nearest {nearest:.3g}")
         ax.plot(
-            [edge], [0.0], marker="<" if side == "left" else ">", color="0.3", ms=8,
+            [edge], [0.0], marker="<" if side == "left" else ">", color="0.3", ms=9,
             transform=ax.get_xaxis_transform(), clip_on=False, zorder=7,
+            label="kinks outside the window" if len(notes) == 1 else None,
         )
+    return "kink(s) outside: " + "; ".join(notes) if notes else ""
 
 
 def plot_network(
@@ -134,7 +125,7 @@ def plot_network(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> ax = plot_network(Network([1, -1], [0, 1], [1, 1]), [-1, 2], [1, 1])
-    >>> ax.get_xlabel(), ax.get_title()
+    >>> ax.get_xlabel(), ax.get_title()  # the window is the data's: no kink outside
     ('x', '3 effective linear regions (3 in window), width 2')
     """
     ax = _axes(ax)
@@ -152,7 +143,7 @@ def plot_network(
     ax.plot(grid, values, color="black", lw=1.6, label="N(x)", zorder=3)
     if kinks:
         ax.plot(kinks, net(np.array(kinks)), "k|", ms=14, mew=1.5, label="kinks", zorder=4)
-    _mark_outside(ax, [float(t) for t in total.breakpoints], lo, hi)
+    outside = _mark_outside(ax, [float(t) for t in total.breakpoints], lo, hi)
     if teacher is not None:
         t_values = np.asarray(teacher(grid), dtype=np.float64)
         top_t, top_n = float(np.max(np.abs(t_values))), float(np.max(np.abs(values)))
@@ -186,7 +177,7 @@ def plot_network(
             twin.set_ylabel("KKT multiplier lambda_i (stems)", color="darkorange")
             twin.set_ylim(bottom=0)
     ax.set_xlim(lo, hi)
-    ax.set_xlabel("x")
+    ax.set_xlabel("x" if not outside else f"x    ({outside})")
     ax.set_ylabel("N(x)")
     mode = "" if tol is None else f" at tolerance {tol:g}"
     ax.set_title(

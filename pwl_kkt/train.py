@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _defaults
 from . import _fastgrad as fg
 from .data import Dataset, as_dataset
 from .errors import InvalidDataError, InvalidValueError, require
@@ -284,10 +285,19 @@ class TrainingHistory:
         pd = require("pandas", "dist")
         return pd.DataFrame({name: getattr(self, name) for name in _COLUMNS})
 
-    def plot(self) -> object:
+    def plot(self, ax: object = None) -> object:
         """Loss, ``||theta||``, normalized margins and direction change against the step.
 
-        Returns the matplotlib Figure (matplotlib imported lazily, the ``plot`` extra).
+        Parameters
+        ----------
+        ax : sequence of 4 matplotlib Axes, optional
+            Where to draw the four panels (e.g. ``fig.subplots(2, 2)``, any shape); default:
+            a new 2-by-2 figure.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure holding the panels (matplotlib imported lazily, the ``plot`` extra).
 
         Examples
         --------
@@ -295,21 +305,28 @@ class TrainingHistory:
         >>> len(fig.axes)
         4
         """
-        plt = require("matplotlib.pyplot", "plot")
-        fig, axes = plt.subplots(2, 2, figsize=(9, 6), layout="constrained")
+        if ax is None:
+            plt = require("matplotlib.pyplot", "plot")
+            fig, grid = plt.subplots(2, 2, figsize=(9, 6), layout="constrained")
+            panels = list(grid.flat)
+        else:
+            panels = list(np.asarray(ax, dtype=object).flat)
+            if len(panels) != 4:
+                raise InvalidValueError(f"ax: needs 4 Axes for the 4 panels, got {len(panels)}")
+            fig = panels[0].figure
         x = self.step
-        axes[0, 0].plot(x, self.log_loss / math.log(10))
-        axes[0, 0].set_ylabel("log10 L")
-        axes[0, 1].plot(x, self.norm)
-        axes[0, 1].set_ylabel("||theta||")
-        axes[1, 0].plot(x, self.margin, label="min margin")
-        axes[1, 0].plot(x, self.smoothed_margin, "--", label="smoothed")
-        axes[1, 0].set_ylabel("normalized margin")
-        axes[1, 0].legend()
-        axes[1, 1].semilogy(x[1:], np.maximum(self.angle[1:], 1e-300))
-        axes[1, 1].set_ylabel("direction change (rad)")
-        for ax in axes.flat:
-            ax.set_xlabel("step")
+        panels[0].plot(x, self.log_loss / math.log(10))
+        panels[0].set_ylabel("log10 L")
+        panels[1].plot(x, self.norm)
+        panels[1].set_ylabel("||theta||")
+        panels[2].plot(x, self.margin, label="min margin")
+        panels[2].plot(x, self.smoothed_margin, "--", label="smoothed")
+        panels[2].set_ylabel("normalized margin")
+        panels[2].legend()
+        panels[3].semilogy(x[1:], np.maximum(self.angle[1:], 1e-300))
+        panels[3].set_ylabel("direction change (rad)")
+        for panel in panels:
+            panel.set_xlabel("step")
         fig.suptitle(f"{self.method} on {self.loss_name} loss, lr={self.lr:g}")
         return fig
 
@@ -351,8 +368,8 @@ def train(
     *,
     loss: str = "exp",
     method: str = "flow",
-    steps: int = 1000,
-    lr: float = 1e-2,
+    steps: int = _defaults.TRAIN_STEPS,
+    lr: float = _defaults.TRAIN_LR,
     target_loss: float | None = None,
     margin_plateau: float | None = None,
     max_time: float | None = None,
