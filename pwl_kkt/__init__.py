@@ -74,6 +74,7 @@ from .regions import (
     merged_regions,
     region_graph,
 )
+from .summary import SweepSummary, sweep_summary
 from .symbolic import KKTSystem, kkt_latex, kkt_system
 from .synthetic import kkt_instance
 from .teacher import (
@@ -179,4 +180,6 @@ __all__ = [
     "read_certificate",
     "verify_certificate",
     "write_certificate",
+    "SweepSummary",
+    "sweep_summary",
 ]

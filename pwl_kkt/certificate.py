@@ -77,7 +77,13 @@ _PACKAGES = ("numpy", "scipy", "sympy", "cvxpy", "clarabel", "highspy", "python-
 
 @dataclass(frozen=True)
 class Verdict:
-    """Outcome of :func:`verify_certificate`: whether the claim holds and why (one line)."""
+    """Outcome of :func:`verify_certificate`: whether the claim holds and why (one line).
+
+    Examples
+    --------
+    >>> Verdict(False, "lambda_0 = -1 < 0").holds
+    False
+    """
 
     holds: bool
     reason: str
@@ -105,6 +111,13 @@ class CertificateFile:
         the numerical packages.
     command : str or None
         The command line (or call) that made the certificate.
+
+    Examples
+    --------
+    >>> from pwl_kkt import Network, verify_kkt_exact
+    >>> cert = certificate_of(verify_kkt_exact(Network([0], [1], [1]), [1, 2], [1, 1]))
+    >>> cert.kind, cert.claim, cert.data["x"]
+    ('kkt-exact', {'is_kkt': False, 'proof': 'farkas'}, ['1', '2'])
     """
 
     kind: str
@@ -347,16 +360,70 @@ def register_kind(
         the module's private failure exception) with the reason it does not.
     has_network : bool
         Whether the result is about a network (embedded) or about the data alone.
+
+    Notes
+    -----
+    Registering also gives ``result_type`` the displays built from its claim, unless it
+    defines its own: ``to_latex()`` (a booktabs table), ``_repr_markdown_()`` and
+    ``_repr_html_()`` (Jupyter).
     """
     _KINDS[kind] = _Kind(result_type, title, build, check, has_network)
     _KIND_TITLES[kind] = title
+    for name, method in (
+        ("to_latex", _result_latex),
+        ("_repr_markdown_", _result_markdown),
+        ("_repr_html_", _result_html),
+    ):
+        if name not in vars(result_type):
+            setattr(result_type, name, method)
+
+
+def _result_rows(result: object) -> tuple[str, list[tuple[str, str]]]:
+    kind = next(k for k, s in _KINDS.items() if isinstance(result, s.result_type))
+    claim, _, solvers = _KINDS[kind].build(result)
+    return _KIND_TITLES[kind], [(k, _show(v)) for k, v in claim.items()] + [("solvers", solvers)]
+
+
+def _result_latex(self: object) -> str:
+    r"""A LaTeX ``tabular`` of the claim (booktabs rules).
+
+    Examples
+    --------
+    >>> from pwl_kkt import Network, certify_global
+    >>> print(certify_global(Network([3], [4], [5]), ["3/4"], [1]).to_latex().splitlines()[5])
+    \texttt{is\_global} & yes \\
+    """
+    title, rows = _result_rows(self)
+    return latex_table(["quantity", "value"], rows, caption=title)
+
+
+def _result_markdown(self: object) -> str:
+    title, rows = _result_rows(self)
+    return "\n".join(
+        [f"**{title}**", "", "| quantity | value |", "|---|---|"]
+        + [f"| {k} | {v} |" for k, v in rows]
+    )
+
+
+def _result_html(self: object) -> str:
+    from html import escape
+
+    title, rows = _result_rows(self)
+    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<p><b>{escape(title)}</b></p><table><tbody>{body}</tbody></table>"
 
 
 def certificate_of(result: object, *, command: str | None = None) -> CertificateFile:
     """Wrap a result (KKT, exact KKT, global, optimum) as a :class:`CertificateFile`.
 
-    The result must carry its network and data (the exact KKT result does) or they are
-    passed in through :func:`certificate_for`.
+    The result must carry its network and data (the exact KKT result does); otherwise pass
+    them to :func:`certificate_for`.
+
+    Examples
+    --------
+    >>> from pwl_kkt import Network, verify_kkt_exact
+    >>> certificate_of(verify_kkt_exact(Network([0], [1], [1]), [1, -1], [1, 1])).kind
+    'kkt-exact'
     """
     net = getattr(result, "network", None)
     data = getattr(result, "data", None)
@@ -397,14 +464,37 @@ def certificate_for(
 
 
 def write_certificate(cert: CertificateFile, path: str | os.PathLike) -> None:
-    """Write ``cert`` as JSON to ``path`` (atomically: no partial file on failure)."""
+    """Write ``cert`` as JSON to ``path`` (atomically: no partial file on failure).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from pwl_kkt import Network, verify_kkt_exact
+    >>> cert = certificate_of(verify_kkt_exact(Network([0], [1], [1]), [1, -1], [1, 1]))
+    >>> path = os.path.join(tempfile.mkdtemp(), "cert.json")
+    >>> write_certificate(cert, path)
+    >>> read_certificate(path) == cert
+    True
+    """
     from .io import _atomic_write
 
     _atomic_write(Path(path), (cert.to_json() + "\n").encode())
 
 
 def read_certificate(path: str | os.PathLike) -> CertificateFile:
-    """Read a certificate file (:class:`~pwl_kkt.errors.FileFormatError` if malformed)."""
+    """Read a certificate file (:class:`~pwl_kkt.errors.FileFormatError` if malformed).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "bad.json")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write('{"kind": "kkt"}')
+    >>> read_certificate(path)
+    Traceback (most recent call last):
+    ...
+    pwl_kkt.errors.FileFormatError: ...: not a pwl-kkt certificate ...
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -424,6 +514,15 @@ def verify_certificate(cert: CertificateFile) -> Verdict:
     Verdict
         ``holds`` and a one-line ``reason`` (what was checked, or the first thing that
         fails).
+
+    Examples
+    --------
+    >>> from pwl_kkt import Network, verify_kkt_exact
+    >>> cert = certificate_of(verify_kkt_exact(Network([0, 0], [1, 0], [1, 0]), [4, -4], [1, 1]))
+    >>> forged = CertificateFile.from_dict(
+    ...     dict(cert.to_dict(), proof=dict(cert.proof, lambdas=["1/3", "1/2"])))
+    >>> verify_certificate(forged)
+    Verdict(holds=False, reason='the exact re-check fails: w-equation of neuron 0: 0 != -2/3')
     """
     spec = _KINDS[cert.kind]
     try:
