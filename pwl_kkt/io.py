@@ -37,7 +37,13 @@ import numpy as np
 
 from ._rational import fraction_text
 from .data import Dataset
-from .errors import FileFormatError, InvalidNetworkError, PwlKktError, require
+from .errors import (
+    FileFormatError,
+    InvalidNetworkError,
+    MissingDependencyError,
+    PwlKktError,
+    require,
+)
 from .network import Network
 
 __all__ = [
@@ -336,8 +342,37 @@ def network_to_torch(net: Network, dtype: object = None) -> object:
     return module
 
 
+_SAFE_TORCH = (2, 6)  # torch.load(weights_only=True) refuses pickled code only from 2.6 on
+
+
+def _check_safe_torch(version: str) -> None:
+    """Refuse to load ``.pt`` files with a torch older than 2.6.
+
+    Before 2.6, ``torch.load(..., weights_only=True)`` could still execute code from a crafted
+    file (CVE-2025-32434), so loading a file from someone else is unsafe there.
+
+    Examples
+    --------
+    >>> _check_safe_torch("2.13.0+cpu")
+    >>> _check_safe_torch("2.5.1")
+    Traceback (most recent call last):
+    ...
+    pwl_kkt.errors.MissingDependencyError: torch 2.5.1 is too old to load .pt files safely ...
+    """
+    parts = []
+    for piece in version.split("+")[0].split(".")[:2]:
+        digits = "".join(c for c in piece if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    if tuple(parts) < _SAFE_TORCH:
+        raise MissingDependencyError(
+            f"torch {version} is too old to load .pt files safely (weights_only loading can run "
+            "code from a crafted file before torch 2.6); upgrade: pip install 'torch>=2.6'"
+        )
+
+
 def _load_torch(path: Path) -> Network:
     torch = _torch()
+    _check_safe_torch(str(torch.__version__))
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a bad or pickled-module file
