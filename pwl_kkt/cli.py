@@ -448,7 +448,13 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 def _build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = _Parser(prog="pwl-kkt", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="pwl-kkt",
+        description="Exact analysis of shallow univariate ReLU networks: regions, KKT and "
+        "global-optimality certificates, training, sweeps.",
+        epilog="Run 'pwl-kkt COMMAND --help' for a command's options. Bad input ends with one "
+        "line on stderr and exit status 2.",
+    )
     parser.add_argument("--version", action="version", version=f"pwl-kkt {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add in _COMMANDS:

@@ -160,3 +160,4 @@ def test_latex_and_markdown(tmp_path):
     path = tmp_path / "c.json"
     path.write_text(cert.to_json())
     assert read_certificate(path) == cert
+
