@@ -26,6 +26,19 @@ def abs_files(tmp_path):
     return net, data, tmp_path
 
 
+def _issued(run_cli, tmp_path, net, data, *command):
+    """Write ``net`` and ``data``, run ``pwl-kkt COMMAND NET DATA --certificate``, verify the
+    certificate; return its path and the verify output."""
+    paths = {"net": tmp_path / "n.json", "data": tmp_path / "d.json"}
+    save_network(net, paths["net"])
+    save_data(data, paths["data"])
+    cert = tmp_path / "c.json"
+    assert run_cli(*command, paths["net"], paths["data"], "--certificate", cert)[0] == 0
+    code, out, err = run_cli("verify", cert)
+    assert code == 0 and err == ""
+    return cert, out
+
+
 def _tampered(path, tmp_path, name, edit):
     d = json.loads(path.read_text())
     edit(d)
@@ -66,13 +79,10 @@ def test_exact_certificate_verifies_and_tampering_is_rejected(run_cli, abs_files
 
 
 def test_exact_farkas_certificate(run_cli, tmp_path):
-    net, data, cert = tmp_path / "n.json", tmp_path / "d.json", tmp_path / "c.json"
-    save_network(Network([0], [1], [1]), net)
-    save_data(Dataset([1, 2], [1, 1]), data)
-    assert run_cli("certify", net, data, "--exact", "--certificate", cert)[0] == 0
+    net, data = Network([0], [1], [1]), Dataset([1, 2], [1, 1])
+    cert, out = _issued(run_cli, tmp_path, net, data, "certify", "--exact")
     assert json.loads(cert.read_text())["claim"]["is_kkt"] is False
-    code, out, _ = run_cli("verify", cert)
-    assert code == 0 and "not KKT, proved exactly" in out
+    assert "not KKT, proved exactly" in out
 
     def flip(d):  # claim KKT with the Farkas proof: the claim no longer matches its proof
         d["claim"]["is_kkt"] = True
@@ -82,12 +92,9 @@ def test_exact_farkas_certificate(run_cli, tmp_path):
 
 
 def test_numeric_certificate(run_cli, tmp_path):
-    net, data, cert = tmp_path / "n.json", tmp_path / "d.json", tmp_path / "c.json"
-    save_network(Network([0.0, 0.0], [1.0, 0.0], [1.0, 0.0]), net)
-    save_data(Dataset([4.0, -4.0], [1, 1]), data)
-    assert run_cli("certify", net, data, "--certificate", cert)[0] == 0
-    code, out, _ = run_cli("verify", cert)
-    assert code == 0 and "recomputed eps" in out
+    net, data = Network([0.0, 0.0], [1.0, 0.0], [1.0, 0.0]), Dataset([4.0, -4.0], [1, 1])
+    cert, out = _issued(run_cli, tmp_path, net, data, "certify")
+    assert "recomputed eps" in out
 
     def bump(d):  # lambda = (0.5, 0.5) -> (0.6, 0.5): eps ~ 0.4, far above kkt_tol = 1e-6
         d["proof"]["lambdas"][0] = 0.6
@@ -97,12 +104,9 @@ def test_numeric_certificate(run_cli, tmp_path):
 
 
 def test_global_certificate_exact_refutation(run_cli, tmp_path):
-    net, data, cert = tmp_path / "n.json", tmp_path / "d.json", tmp_path / "c.json"
-    save_network(Network([0, 0], [1, 0], [1, 0]), net)
-    save_data(Dataset([4, -4], [1, 1]), data)
-    assert run_cli("global", net, data, "--certificate", cert)[0] == 0
-    code, out, _ = run_cli("verify", cert)
-    assert code == 0 and "not a global optimum" in out
+    net, data = Network([0, 0], [1, 0], [1, 0]), Dataset([4, -4], [1, 1])
+    cert, out = _issued(run_cli, tmp_path, net, data, "global")
+    assert "not a global optimum" in out
 
     def shrink(d):  # halve the improving network's output weights: margins drop below 1
         imp = d["proof"]["improving"]
