@@ -14,7 +14,8 @@ the command line that produced it. ``pwl-kkt verify CERT.json`` (or
 
 Every file has a ``"kind"``. Each kind is one entry of a registry, so a new kind of claim
 needs one :func:`register_kind` call with a function building the claim and proof from a
-result and a function checking them:
+result and a function checking them (the limit proof of gradient flow's KKT point is meant to
+be added this way, as kind ``"limit"``):
 
 ``"kkt"``
     a numeric (eps, delta)-KKT certificate (:func:`pwl_kkt.certify_kkt`);
@@ -61,6 +62,7 @@ from .network import Network
 
 __all__ = [
     "CertificateFile",
+    "ClaimRejected",
     "Verdict",
     "certificate_of",
     "read_certificate",
@@ -321,8 +323,14 @@ Build = Callable[[Any], tuple[dict, dict, str]]  # result -> (claim, proof, solv
 Check = Callable[[Network | None, Dataset, dict, dict], str]  # -> the reason it holds; raises
 
 
-class _Fails(Exception):
-    """A check found the claim does not hold (the message says why)."""
+class ClaimRejected(Exception):
+    """Raised by a kind's check when the claim does not hold; the message is the reason.
+
+    Examples
+    --------
+    >>> str(ClaimRejected("lambda_0 < 0"))
+    'lambda_0 < 0'
+    """
 
 
 @dataclass(frozen=True)
@@ -356,8 +364,9 @@ def register_kind(
         solvers used.
     check : callable
         ``check(network, data, claim, proof) -> reason``: re-checks the claim from scratch and
-        returns a one-line reason it holds; raises :class:`PwlKktError` (or returns through
-        the module's private failure exception) with the reason it does not.
+        returns a one-line reason it holds; raises :class:`ClaimRejected` with the reason it
+        does not (a :class:`~pwl_kkt.errors.PwlKktError` from rebuilding the instance is
+        reported as an invalid instance).
     has_network : bool
         Whether the result is about a network (embedded) or about the data alone.
 
@@ -529,7 +538,7 @@ def verify_certificate(cert: CertificateFile) -> Verdict:
         net = _network(cert.network) if spec.has_network else None
         data = _data(cert.data)
         return Verdict(True, spec.check(net, data, cert.claim, cert.proof))
-    except _Fails as exc:
+    except ClaimRejected as exc:
         return Verdict(False, str(exc))
     except PwlKktError as exc:
         return Verdict(False, f"the embedded instance is invalid: {exc}")
@@ -539,7 +548,7 @@ def verify_certificate(cert: CertificateFile) -> Verdict:
 
 def _require(ok: bool, reason: str) -> None:
     if not ok:
-        raise _Fails(reason)
+        raise ClaimRejected(reason)
 
 
 def _close(a: float, b: float, rtol: float = _NUMERIC_RTOL) -> bool:
