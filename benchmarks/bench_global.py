@@ -3,7 +3,7 @@
 Run: ``python benchmarks/bench_global.py [--sizes 100 1000 5000] [--dense-max 100]``
 
 For random data of each size ``n`` (x uniform on [-5, 5], teacher labels ``sign(sin(2x))``,
-seven sign changes as in seed 001's teacher-student setting), measured side by side in one run
+seven sign changes as in Safran et al.'s teacher-student setting), measured side by side in one run
 (cvxpy is imported before the clock starts):
 
 - ``exact``: :func:`pwl_kkt.optimum.global_max_margin` -- the convex reformulation of

@@ -1,6 +1,6 @@
 """Per-step time of the loss and gradient: fast engine vs dense numpy vs PyTorch CPU.
 
-One "step" is the full-batch exponential loss (seed 001, Eq. 2) and its gradient w.r.t.
+One "step" is the full-batch exponential loss (Safran et al. 2022, Eq. 2) and its gradient w.r.t.
 (w, b, v) in float64 on the same data, for n = k = 10^3, 10^4, 10^5:
 
 * fast:  ``pwl_kkt.loss_and_grad`` (sorted data, binary search, prefix sums: O((n+k) log(n+k)));

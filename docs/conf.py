@@ -19,6 +19,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax 3 served from the built site (copied into _static/mathjax), so formulas render
+    # offline; the PyPI package "sphinx-mathjax-offline" (docs extra) ships it.
+    "sphinx-mathjax-offline",
     "sphinx_gallery.gen_gallery",
 ]
 
@@ -37,6 +40,9 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
+    # No docs/sg_execution_times.rst: the build writes no file outside docs/_build and the
+    # ignored generated folders, so building twice leaves the checkout clean.
+    "write_computation_times": False,
 }
 
 html_theme = "alabaster"

@@ -1,6 +1,6 @@
 """
-Example 1 of seed 001: a KKT point that is not a global optimum
-===============================================================
+Example 1 (Safran, Vardi & Lee 2022): a KKT point that is not a global optimum
+==============================================================================
 
 Safran, Vardi and Lee (NeurIPS 2022), Example 1: a width-2 network trained by
 gradient flow on ``x = (4, -4)``, ``y = (1, 1)`` from ``theta(0)`` with

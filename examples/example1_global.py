@@ -2,8 +2,9 @@
 Example 1, globally: a dual refutation and the exact optimum
 ============================================================
 
-Seed 001's Example 1: data ``x = (4, -4)``, both labels ``+1``, and the width-2 network
-``theta(0)`` with ``b_1 = v_1 = 1`` and everything else 0. Gradient flow stays at
+Example 1 of Safran, Vardi & Lee, "On the Effective Number of Linear Regions in Shallow
+Univariate ReLU Networks" (NeurIPS 2022): data ``x = (4, -4)``, both labels ``+1``, and the
+width-2 network ``theta(0)`` with ``b_1 = v_1 = 1`` and everything else 0. Gradient flow stays at
 ``theta(0)``, which is a KKT point of the max-margin problem (4) but not a global optimum.
 The paper shows this with one hand-made better network. Here duality proves it:
 
@@ -73,9 +74,9 @@ print(f"gap of theta(0): {cert.gap:.6f} = 1 - 2/sqrt(17)")
 # The dual function for both multiplier vectors.
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
 plot_dual([float(t) for t in kkt.lambdas], x, y, ax=axes[0])
-axes[0].set_title("theta(0): lambda = (1/2, 1/2)")
+axes[0].set_title("theta(0), lambda = (1/2, 1/2): max |G| = sqrt(17)/2 > 1")
 plot_dual(list(opt.lambdas), x, y, ax=axes[1])
-axes[1].set_title("optimum: lambda* = (1, 1)/sqrt(17)")
+axes[1].set_title("optimum, lambda* = (1, 1)/sqrt(17): max |G| = 1")
 fig.tight_layout()
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 F1 vs F2 margins
 ================
 
-Seed 003 (Chizat & Bach): training both layers is biased towards the F1
+Chizat & Bach, "Implicit Bias of Gradient Descent for Wide Two-layer Neural Networks
+Trained with the Logistic Loss" (COLT 2020): training both layers is biased towards the F1
 (variation-norm) max-margin classifier, training only the output layer on fixed
 random features towards the F2 (kernel) one. pwl_kkt computes both exactly enough
 to compare them with a trained network's normalized margin min_i y_i N(x_i) / ||theta||^2.
@@ -23,4 +24,4 @@ fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
 names = ["trained network", "F1 optimum", "F2 (kernel) optimum", "200 random features"]
 values = [report.network, report.f1, report.f2, report.random_features]
 ax.barh(names, values, color=["black", "tab:blue", "tab:orange", "tab:green"])
-ax.set_xlabel("normalized margin (seed 001's scale)")
+ax.set_xlabel("normalized margin min y N / ‖θ‖²")

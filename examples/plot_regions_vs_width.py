@@ -2,7 +2,7 @@
 Effective regions vs width
 ==========================
 
-Theorem 4.2 of seed 001: however wide the student, gradient flow converges in
+Theorem 4.2 of Safran, Vardi & Lee (2022): however wide the student, gradient flow converges in
 direction to a network with at most 32r + 67 linear regions (r = label changes of
 the sample). Here one teacher and one sample, students of growing width, the same
 training budget: the exact count, the tolerance-mode count, and the bound.

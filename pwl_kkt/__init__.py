@@ -1,6 +1,6 @@
 """pwl_kkt: exact analysis of shallow univariate ReLU networks.
 
-``N(x) = sum_j v_j relu(w_j x + b_j)`` (seed 001, Eq. 1) turned into an exact
+``N(x) = sum_j v_j relu(w_j x + b_j)`` (Safran, Vardi & Lee 2022, Eq. 1) turned into an exact
 breakpoint/slope form, its effective linear regions, and certificates about the
 max-margin problem that gradient flow is biased towards.
 """
@@ -14,6 +14,15 @@ from .bounds import (
     theorem_3_1,
     theorem_3_2_lower_bound,
     theorem_3_2_width,
+)
+from .certificate import (
+    CertificateFile,
+    Verdict,
+    certificate_for,
+    certificate_of,
+    read_certificate,
+    verify_certificate,
+    write_certificate,
 )
 from .data import Dataset
 from .duality import DualMaximum, dual_function, dual_value_exact, max_abs_dual
@@ -68,6 +77,7 @@ from .regions import (
     merged_regions,
     region_graph,
 )
+from .summary import SweepSummary, sweep_summary
 from .symbolic import KKTSystem, kkt_latex, kkt_system
 from .synthetic import kkt_instance
 from .teacher import (
@@ -175,4 +185,13 @@ __all__ = [
     "kernel_max_margin",
     "margin_report",
     "random_feature_max_margin",
+    "CertificateFile",
+    "Verdict",
+    "certificate_for",
+    "certificate_of",
+    "read_certificate",
+    "verify_certificate",
+    "write_certificate",
+    "SweepSummary",
+    "sweep_summary",
 ]

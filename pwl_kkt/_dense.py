@@ -41,7 +41,7 @@ def dense_outputs(w: np.ndarray, b: np.ndarray, v: np.ndarray, x: np.ndarray) ->
 def dense_loss_and_grad(
     w: np.ndarray, b: np.ndarray, v: np.ndarray, x: np.ndarray, y: np.ndarray, loss: str = "exp"
 ) -> tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Loss (Eq. 2 of seed 001) and its gradient by the dense O(n k) formulas."""
+    """Loss (Eq. 2 of Safran, Vardi & Lee (2022)) and its gradient by the dense O(n k) formulas."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n = x.shape[0]

@@ -1,4 +1,4 @@
-"""The O((n + k) log(n + k)) forward pass and gradient of seed 001's empirical loss (Eq. 2).
+"""The O((n + k) log(n + k)) forward pass and gradient of Safran et al.'s empirical loss (Eq. 2).
 
 Sort the data once. For neuron j the float pre-activation ``z_ij = fl(fl(w_j x_i) + b_j)``
 is monotone in ``x_i`` (rounding is monotone), so its active set ``{i : z_ij > 0}`` is a

@@ -23,6 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from . import _seeding
 from .data import Dataset
 from .network import Network
 
@@ -46,7 +47,7 @@ def _split(seeds: list[Fraction], count: int, rng: np.random.Generator) -> list[
 
 
 def kkt_instance(
-    k: int, n: int, *, seed: int = 0, exact: bool = True, perturb: float = 0.0
+    k: int, n: int, *, seed: int | np.random.Generator = 0, exact: bool = True, perturb: float = 0.0
 ) -> tuple[Network, Dataset]:
     """An exact KKT point of width ``k`` with ``n`` data points (support: the two template points).
 
@@ -55,7 +56,7 @@ def kkt_instance(
     """
     if k < 2 or n < 2:
         raise ValueError("kkt_instance needs k >= 2 and n >= 2")
-    rng = np.random.default_rng(seed)
+    rng = _seeding.rng(seed)
     k1 = k // 2
     mags1 = _split([Fraction(6), Fraction(4)], k1, rng)
     mags2 = _split([Fraction(5)], k - k1, rng)

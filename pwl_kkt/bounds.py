@@ -1,4 +1,4 @@
-"""The explicit bounds of seed 001 (Safran, Vardi and Lee, NeurIPS 2022) as functions.
+"""The explicit bounds of Safran, Vardi and Lee (NeurIPS 2022) as functions.
 
 Every formula is copied from the paper; ``log`` is the natural logarithm. The
 paper assumes ``R >= 1`` and notes (footnote 2) that for ``R < 1`` the bounds

@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -143,6 +144,23 @@ def _add_net_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", help="dataset file (.json, .csv)")
 
 
+def _add_certificate(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--certificate",
+        metavar="CERT.json",
+        help="also write a self-contained certificate file ('pwl-kkt verify' re-checks it)",
+    )
+
+
+def _write_certificate(args: argparse.Namespace, result: object, net: object, data: object) -> None:
+    """Write ``--certificate`` (if given) embedding the instance and the command line."""
+    if args.certificate:
+        from .certificate import certificate_for, write_certificate
+
+        cert = certificate_for(result, net, data, command=args.command_line)
+        write_certificate(cert, args.certificate)
+
+
 def _print_json(obj: object) -> None:
     json.dump(obj, sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -163,6 +181,12 @@ def _add_regions(sub: argparse._SubParsersAction) -> None:
         help="tolerance mode: relative jump threshold and clustering distance",
     )
     p.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+    p.add_argument(
+        "--digits",
+        type=int,
+        metavar="N",
+        help="show the table as decimals with N significant digits (default: exact rationals)",
+    )
     p.set_defaults(func=_cmd_regions)
 
 
@@ -182,7 +206,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
-        print(result.table())
+        print(result.table(digits=args.digits))
     return 0
 
 
@@ -190,13 +214,23 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
+    from . import _defaults as D
+
     p = sub.add_parser("demo", help="run the whole story on built-in defaults")
-    p.add_argument("--r", type=_integer(1), default=2, help="teacher sign changes (default 2)")
-    p.add_argument("--n", type=_integer(1), default=40, help="sample size (default 40)")
-    p.add_argument("--k", type=_integer(1), default=30, help="student width (default 30)")
-    p.add_argument("--seed", type=_integer(0), default=0)
     p.add_argument(
-        "--steps", type=_integer(1), default=3000, help="gradient-flow steps (default 3000)"
+        "--r", type=_integer(1), default=D.DEMO_R, help="teacher sign changes (%(default)s)"
+    )
+    p.add_argument(
+        "--n", type=_integer(1), default=D.DEMO_N, help="sample size (default %(default)s)"
+    )
+    p.add_argument(
+        "--k", type=_integer(1), default=D.DEMO_K, help="student width (default %(default)s)"
+    )
+    p.add_argument(
+        "--seed", type=_integer(0), default=D.SEED, help="random seed (default %(default)s)"
+    )
+    p.add_argument(
+        "--steps", type=_integer(1), default=D.DEMO_STEPS, help="gradient-flow steps (%(default)s)"
     )
     p.add_argument(
         "--out",
@@ -245,6 +279,7 @@ def _add_certify(sub: argparse._SubParsersAction) -> None:
         default=SUPPORT_TOL,
         help=f"relative margin excess of support points (default {SUPPORT_TOL})",
     )
+    _add_certificate(p)
     p.add_argument(
         "--zero-tol",
         type=_real(positive=False),
@@ -283,6 +318,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         from .exact import verify_kkt_exact
 
         res = verify_kkt_exact(net, data)
+        _write_certificate(args, res, res.network, res.data)
         d = res.to_dict()
         del d["network"], d["data"]
         if args.json:
@@ -301,6 +337,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
     cert = certify_kkt(
         net, data, support_tol=args.support_tol, zero_tol=args.zero_tol, kkt_tol=args.tol
     )
+    _write_certificate(args, cert, net, data)
     d = cert.to_dict()
     if not cert.is_kkt:
         d["lambdas"] = None
@@ -398,6 +435,7 @@ def _add_global(sub: argparse._SubParsersAction) -> None:
     )
     _add_net_data(p)
     p.add_argument("--json", action="store_true", help="print a JSON object")
+    _add_certificate(p)
     p.set_defaults(func=_cmd_global)
 
 
@@ -405,7 +443,9 @@ def _cmd_global(args: argparse.Namespace) -> int:
     from .globalopt import certify_global
     from .io import load_data, load_network
 
-    cert = certify_global(load_network(args.net), load_data(args.data))
+    net, data = load_network(args.net), load_data(args.data)
+    cert = certify_global(net, data)
+    _write_certificate(args, cert, net, data)
     d = cert.to_dict()
     if args.json:
         _print_json(d)
@@ -444,6 +484,7 @@ def _add_optimum(sub: argparse._SubParsersAction) -> None:
         type=_out_file("network"),
         help="write the optimal network to this file (.json, .npz, .pt)",
     )
+    _add_certificate(p)
     p.set_defaults(func=_cmd_optimum)
 
 
@@ -454,6 +495,7 @@ def _cmd_optimum(args: argparse.Namespace) -> int:
     data = load_data(args.data)
     _require_float_range("optimum", data=data)
     opt = global_max_margin(data)
+    _write_certificate(args, opt, None, data)
     if args.out:
         save_network(opt.network, args.out)
     if args.json:
@@ -473,7 +515,7 @@ def _cmd_optimum(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- F1 vs F2 margins (issue 5, seed 003) ------------------------------------------------------
+# --- F1 vs F2 margins (Chizat & Bach 2020) ------------------------------------------------------
 
 
 def _add_margins(sub: argparse._SubParsersAction) -> None:
@@ -481,9 +523,7 @@ def _add_margins(sub: argparse._SubParsersAction) -> None:
         "margins", help="a network's normalised margin next to the F1 and F2 max margins"
     )
     _add_net_data(p)
-    p.add_argument(
-        "--features", type=_integer(1), help="also a random-feature model of this width"
-    )
+    p.add_argument("--features", type=_integer(1), help="also a random-feature model of this width")
     p.add_argument("--seed", type=_integer(0), default=0, help="seed of the random features")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=_cmd_margins)
@@ -504,10 +544,35 @@ def _cmd_margins(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- verify ---------------------------------------------------------------------------------
+
+
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "verify", help="re-check a certificate file from scratch (exit 0 iff it holds)"
+    )
+    p.add_argument("certificate", metavar="CERT.json", help="file written with --certificate")
+    p.set_defaults(func=_cmd_verify)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .certificate import read_certificate, verify_certificate
+
+    cert = read_certificate(args.certificate)
+    verdict = verify_certificate(cert)
+    if not verdict.holds:
+        print(f"pwl-kkt verify: REJECTED ({cert.kind}): {verdict.reason}", file=sys.stderr)
+        return 2
+    print(f"verified ({cert.kind}): {verdict.reason}")
+    return 0
+
+
 # --- train ------------------------------------------------------------------------------------
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
+    from . import _defaults as D
+
     p = sub.add_parser(
         "train", help="train a network from an Assumption 2.1 initialization (gradient flow / GD)"
     )
@@ -518,13 +583,27 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--loss", choices=["exp", "logistic"], default="exp")
     p.add_argument("--method", choices=["flow", "gd"], default="flow")
     positive = _real(positive=True)
-    p.add_argument("--steps", type=_integer(0), default=2000, help="step budget (default 2000)")
-    p.add_argument("--lr", type=positive, default=0.01, help="relative step (flow) / rate (gd)")
-    p.add_argument("--rtol", type=positive, default=1e-2, help="flow: local error tolerance")
-    p.add_argument("--seed", type=_integer(0), default=0, help="initialization seed (default 0)")
-    p.add_argument("--sigma-h", type=float, default=1.0, help="hidden-layer init std (1)")
     p.add_argument(
-        "--sigma-o", type=_real(positive=False), default=0.1, help="output-layer init std (0.1)"
+        "--steps", type=_integer(0), default=D.TRAIN_STEPS, help="step budget (default %(default)s)"
+    )
+    p.add_argument(
+        "--lr",
+        type=positive,
+        default=D.TRAIN_LR,
+        help="relative step (flow), rate (gd): %(default)s",
+    )
+    p.add_argument("--rtol", type=positive, default=1e-2, help="flow: local error tolerance")
+    p.add_argument(
+        "--seed", type=_integer(0), default=D.SEED, help="initialization seed (%(default)s)"
+    )
+    p.add_argument(
+        "--sigma-h", type=positive, default=D.SIGMA_H, help="hidden-layer init std (%(default)s)"
+    )
+    p.add_argument(
+        "--sigma-o",
+        type=_real(positive=False),
+        default=D.SIGMA_O,
+        help="output-layer init std (%(default)s)",
     )
     p.add_argument(
         "--out",
@@ -623,11 +702,13 @@ def _cmd_limit(args: argparse.Namespace) -> int:
     )
     if proof.proven:
         count = (
-            str(proof.regions) if proof.regions is not None
+            str(proof.regions)
+            if proof.regions is not None
             else f"between {proof.regions_range[0]} and {proof.regions_range[1]}"
         )
-        print(f"proven: an exact KKT point lies within {proof.radius:.3g}; "
-              f"effective regions: {count}")
+        print(
+            f"proven: an exact KKT point lies within {proof.radius:.3g}; effective regions: {count}"
+        )
     else:
         print(f"not proven: {proof.reason}")
     print(f"{lim.seconds:.3g} s")
@@ -647,13 +728,20 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_optimum,
     _add_margins,
     _add_train,
+    _add_verify,
 ]
 
 
 def _build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = _Parser(prog="pwl-kkt", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="pwl-kkt",
+        description="Exact analysis of shallow univariate ReLU networks: regions, KKT and "
+        "global-optimality certificates, training, sweeps.",
+        epilog="Run 'pwl-kkt COMMAND --help' for a command's options. Bad input ends with one "
+        "line on stderr and exit status 2.",
+    )
     parser.add_argument("--version", action="version", version=f"pwl-kkt {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add in _COMMANDS:
@@ -671,10 +759,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     import numpy as np
 
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = _build_parser().parse_args(argv)
     except SystemExit as exc:  # a usage error (status 2), or --help / --version (status 0)
         return exc.code if isinstance(exc.code, int) else 2
+    args.command_line = shlex.join(["pwl-kkt", *argv])
     # Float overflow is caught by the range checks and reported as one error line,
     # so numpy's RuntimeWarnings would only add lines to stderr.
     with _terminate_on_sigterm(), np.errstate(all="ignore"):

@@ -12,6 +12,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from . import _defaults
 from ._files import figure_format
 from ._rational import fraction_text
 
@@ -53,12 +56,12 @@ class DemoResult:
 
 
 def run_demo(
-    r: int = 2,
-    n: int = 40,
-    k: int = 30,
+    r: int = _defaults.DEMO_R,
+    n: int = _defaults.DEMO_N,
+    k: int = _defaults.DEMO_K,
     *,
-    seed: int = 0,
-    steps: int = 3000,
+    seed: int | np.random.Generator = _defaults.SEED,
+    steps: int = _defaults.DEMO_STEPS,
     figure: str | Path | None = "pwl_kkt_demo.png",
     progress: bool = True,
     echo: bool = True,
@@ -174,38 +177,44 @@ def run_demo(
     )
 
 
-def _figure(net: object, setup: object, lambdas: tuple[float, ...], path: Path,
-            title: str) -> Path:
+def _figure(
+    net: object, setup: object, lambdas: tuple[float, ...], path: Path, title: str | None = None
+) -> Path:
+    import io
+
     from .errors import require
     from .io import _atomic_write
-    from .plot import plot_network
 
     require("matplotlib", "plot").use("Agg")
     plt = require("matplotlib.pyplot", "plot")
-    import io
-
-    import numpy as np
-
-    # The network is normalized to minimum margin 1 (theta / sqrt(min_i y_i N(x_i)), the
-    # scale the certificate works at), so that it and the teacher share the axis; the
-    # window is the data's [-R, R] with a margin.
-    data = setup.data
-    margin = float(np.min(data.y * net(data.x_float)))
-    reach = 1.1 * float(setup.distribution.R)
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-    plot_network(
-        net.scaled(margin**-0.5),
-        data,
-        lambdas=lambdas,
-        teacher=setup.teacher,
-        interval=(-reach, reach),
-        ax=ax,
-    )
-    # plot_network's own title counts the float network's kinks, where rounding splits the
-    # shared kink of a group; the proven count is the exact KKT point's
-    ax.set_title(title)
+    fig = _draw(net, setup, lambdas, title)
     buf = io.BytesIO()
     fig.savefig(buf, format=figure_format(path), dpi=110)
     plt.close(fig)
     _atomic_write(path, buf.getvalue())
     return path
+
+
+def _draw(
+    net: object, setup: object, lambdas: tuple[float, ...], title: str | None = None
+) -> object:
+    """The demo's figure (a matplotlib Figure with one Axes); ``title`` replaces the default."""
+    import numpy as np
+
+    from .errors import require
+    from .plot import plot_network
+
+    plt = require("matplotlib.pyplot", "plot")
+    # The student is normalized to minimum margin 1 (theta / sqrt(min_i y_i N(x_i)), the
+    # scale the certificate works at); plot_network takes the window from the data, marks
+    # kinks outside it at the edges, rescales the teacher to the student's range, and its
+    # title counts all regions and those in the window.
+    data = setup.data
+    margin = float(np.min(data.y * net(data.x_float)))
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    plot_network(net.scaled(margin**-0.5), data, lambdas=lambdas, teacher=setup.teacher, ax=ax)
+    if title is not None:
+        # plot_network's own title counts the float network's kinks, where rounding splits
+        # the shared kink of a group; the caller's title states the proven count
+        ax.set_title(title)
+    return fig

@@ -1,7 +1,7 @@
 """The dual function of the max-margin problem and its exact maximum.
 
 For multipliers ``lambda >= 0`` and augmented points ``xt_i = (x_i, 1)`` the dual
-function on the unit circle is (DESIGN.md section 4)
+function on the unit circle is
 
     G(u) = sum_i lambda_i y_i relu(u . xt_i),     u = (w, b),  ||u|| = 1.
 
@@ -204,7 +204,7 @@ def max_abs_dual(
     """Exact (or float) ``max_{||u|| = 1} |G_lambda(u)|`` and a direction attaining it.
 
     ``G(u) = sum_i lambda_i y_i relu(u . (x_i, 1))``. The maximum is computed sector by
-    sector (see the module docstring): on a sector with active set ``A`` the answer is
+    sector (see :mod:`pwl_kkt.duality`): on a sector with active set ``A`` the answer is
     ``||g_A||`` when ``+-g_A`` points into the closed sector, else an endpoint value.
     All comparisons are made on squares, in exact rationals when ``exact`` (the default
     when the data is exact).
@@ -224,7 +224,7 @@ def max_abs_dual(
 
     Examples
     --------
-    Example 1 of seed 001 (``lambda = (1/2, 1/2)``): ``max |G| = sqrt(17)/2 > 1``, at the
+    Safran et al.'s Example 1 (``lambda = (1/2, 1/2)``): ``max |G| = sqrt(17)/2 > 1``, at the
     neuron ``relu(x + 1/4)`` that serves the point ``x = 4`` alone.
 
     >>> m = max_abs_dual(["1/2", "1/2"], [4, -4], [1, 1])

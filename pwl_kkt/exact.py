@@ -290,7 +290,7 @@ def _check_farkas(
 
 @dataclass(frozen=True)
 class ExactKKTResult:
-    """An exact KKT decision with its proof (see the module docstring for the forms).
+    """An exact KKT decision with its proof (the proof forms are in :mod:`pwl_kkt.exact`).
 
     Attributes
     ----------
@@ -391,25 +391,41 @@ class ExactKKTResult:
         >>> verify_kkt_exact(Network([0, 0], [1, 0], [1, 0]), [4, 3], [1, 1]).recheck()
         True
         """
+        return self.recheck_problem() is None
+
+    def recheck_problem(self) -> str | None:
+        """Like :meth:`recheck`, but says what fails: ``None`` if the proof holds.
+
+        Examples
+        --------
+        >>> r = verify_kkt_exact(Network([0, 0], [1, 0], [1, 0]), [4, -4], [1, 1])
+        >>> r.recheck_problem() is None
+        True
+        """
         sys_ = _build_system(self.network, self.data)
         if self.proof == "multipliers":
             if not self.is_kkt or self.lambdas is None or self.mu is None:
-                return False
-            if any(self.lambdas[i] for i in range(len(self.lambdas)) if i not in sys_.support):
-                return False
+                return "a multiplier proof must claim KKT and carry lambdas and mu"
+            if len(self.lambdas) != self.data.n:
+                return f"{len(self.lambdas)} lambdas for {self.data.n} data points"
+            off = [i for i, t in enumerate(self.lambdas) if t and i not in sys_.support]
+            if off:
+                return f"lambda_{off[0]} is nonzero but point {off[0]} is not a support point"
             mu = {(i, j): t for i, j, t in self.mu}
             if set(mu) != set(sys_.pairs):
-                return False
+                return "the zero pairs (i, j) with w_j x_i + b_j = 0 differ from the stored mu"
             u = [self.lambdas[i] for i in sys_.support] + [mu[p] for p in sys_.pairs]
-            return _check_multipliers(sys_, u) is None
+            return _check_multipliers(sys_, u)
         if self.proof in ("farkas", "violated"):
             if self.is_kkt or self.farkas_y is None or self.farkas_z is None:
-                return False
+                return "a Farkas proof must claim not-KKT and carry the vectors y and z"
             k = sys_.k
+            if any(kind not in _KINDS or not 0 <= j < k for kind, j, _ in self.farkas_y):
+                return "the Farkas vector y names an equation the network does not have"
             y = {_KINDS.index(kind) * k + j: t for kind, j, t in self.farkas_y}
             z = {(i, j): t for i, j, t in self.farkas_z}
-            return _check_farkas(sys_, y, z) is None
-        return False
+            return _check_farkas(sys_, y, z)
+        return f"unknown proof kind {self.proof!r}"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; every rational is exact ``"p/q"`` text."""
@@ -802,7 +818,7 @@ def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactK
 
     Computes exact margins ``y_i N(x_i)``, their minimum ``m``, the support (margin
     exactly ``m``) and the zero pairs, then decides feasibility of the linear system of
-    the module docstring: ``theta = sum_i lambda_i h_i(theta)`` with Clarke weights,
+    the :mod:`pwl_kkt.exact` page: ``theta = sum_i lambda_i h_i(theta)`` with Clarke weights,
     ``lambda >= 0``, ``0 <= mu_ij <= lambda_i``. Normalizing by ``sqrt(m)`` is not needed
     (the lambdas are the same), and at a KKT point ``||theta||^2 / m = 2 sum_i lambda_i``.
 

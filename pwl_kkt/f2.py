@@ -1,13 +1,13 @@
-"""F1 versus F2 max margin (seed 003): training both layers versus the output layer only.
+"""F1 versus F2 max margin (Chizat & Bach 2020): training both layers versus the output layer only.
 
 Normalisations (read this before comparing numbers)
 ---------------------------------------------------
 Every predictor here is a function of ``x`` through the augmented point ``xt = (x, 1)``. Its
 *margin per unit norm* in a function space ``F`` is ``min_i y_i h(x_i) / ||h||_F`` and the
-*max margin* of ``F`` is ``gamma_F = max_{||h||_F <= 1} min_i y_i h(x_i)`` (seed 003).
+*max margin* of ``F`` is ``gamma_F = max_{||h||_F <= 1} min_i y_i h(x_i)`` (Chizat & Bach 2020).
 
 * **F1** (variation norm, both layers trained): ``||h||_F1 = min sum_j |v_j| ||(w_j, b_j)||``
-  over networks ``h = sum_j v_j relu(w_j x + b_j)`` of any width (seed 003's TV form with the
+  over networks ``h = sum_j v_j relu(w_j x + b_j)`` of any width (Chizat & Bach's TV form with the
   bias in the norm). With ``P* = min ||h||_F1`` subject to ``y_i h(x_i) >= 1``
   (:func:`pwl_kkt.optimum.global_max_margin`), ``gamma_F1 = 1 / P*``.
 * **F2** (conjugate RKHS, output layer only, input weights ``u`` uniform on the unit circle):
@@ -28,11 +28,11 @@ Every predictor here is a function of ``x`` through the augmented point ``xt = (
 Since ``E|c| <= sqrt(E c^2)``, ``||h||_F1 <= ||h||_F2``: the F2 ball lies inside the F1 ball and
 ``gamma_F2 <= gamma_F1`` (likewise ``gamma_RF <= gamma_F1``).
 
-Seed 001 measures a network ``theta`` by its *normalised margin*
+Safran, Vardi & Lee (2022) measure a network ``theta`` by its *normalised margin*
 ``gamma(theta) = min_i y_i N(x_i) / ||theta||^2``. By ``|v| ||(w, b)|| <= (v^2 + w^2 + b^2) / 2``
 (equality for balanced neurons), ``||h||_F1 <= ||theta||^2 / 2``, so ``gamma(theta) <=
 gamma_F1 / 2 = 1 / (2 P*)``, with equality at the global optimum. :func:`margin_report` therefore
-puts everything on seed 001's scale by halving the function-space margins: F1 optimum
+puts everything on Safran, Vardi & Lee's scale by halving the function-space margins: F1 optimum
 ``1 / (2 P*)``, F2 optimum ``1 / (2 sqrt(Q*))``, random features ``1 / (2 sqrt(Q_k))``.
 
 Closed form for one point ``(x0, y0)``: ``P* = 1 / ||xt0||`` and ``Q* = 1 / k(x0, x0) =
@@ -47,6 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _seeding
 from .data import Dataset, as_dataset
 from .errors import InvalidValueError
 from .network import Network
@@ -65,7 +66,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class F2MaxMargin:
-    """The max-margin classifier when only the output layer is trained (seed 003's F2).
+    """The max-margin classifier when only the output layer is trained (Chizat & Bach's F2).
 
     Attributes
     ----------
@@ -76,8 +77,8 @@ class F2MaxMargin:
     margin : float
         ``1 / sqrt(Q)``: the max margin per unit F2 norm (``0`` when infeasible).
     normalized_margin : float
-        ``margin / 2``: the same on seed 001's scale ``min y N / ||theta||^2``
-        (see the module docstring).
+        ``margin / 2``: the same on Safran, Vardi & Lee's scale ``min y N / ||theta||^2``
+        (see :mod:`pwl_kkt.f2`).
     n_features : int or None
         ``k`` for random features, ``None`` for the kernel.
     seed : int or None
@@ -354,7 +355,7 @@ def kernel_max_margin(x: object, y: object = None) -> F2MaxMargin:
     return _result("kernel", sq, values, None, None)
 
 
-def random_directions(k: int, seed: int = 0) -> np.ndarray:
+def random_directions(k: int, seed: int | np.random.Generator = 0) -> np.ndarray:
     """``k`` input weights ``(w_j, b_j)`` drawn uniformly on the unit circle (shape ``(k, 2)``).
 
     Examples
@@ -365,12 +366,12 @@ def random_directions(k: int, seed: int = 0) -> np.ndarray:
     """
     if int(k) < 1:
         raise InvalidValueError(f"the number of random features must be >= 1; got {k}")
-    phi = np.random.default_rng(seed).uniform(0.0, 2.0 * math.pi, size=int(k))
+    phi = _seeding.rng(seed).uniform(0.0, 2.0 * math.pi, size=int(k))
     return np.stack([np.cos(phi), np.sin(phi)], axis=1)
 
 
 def random_feature_max_margin(
-    x: object, y: object = None, *, n_features: int = 1000, seed: int = 0
+    x: object, y: object = None, *, n_features: int = 1000, seed: int | np.random.Generator = 0
 ) -> F2MaxMargin:
     """Finite-width F2: max margin with the first layer frozen at random unit directions.
 
@@ -405,7 +406,9 @@ def random_feature_max_margin(
     Phi = np.maximum(np.outer(data.x_float, u[:, 0]) + u[:, 1], 0.0)
     R = Phi / math.sqrt(u.shape[0])
     sq, values = _min_norm_margin(R, data.y.astype(np.float64))
-    return _result("random_features", sq, values, int(u.shape[0]), int(seed))
+    return _result(
+        "random_features", sq, values, int(u.shape[0]), _seeding.seed_record(seed)
+    )
 
 
 def _restricted_f1(zs: np.ndarray, labels: np.ndarray, blocks: list[tuple[int, int, int]]):
@@ -561,11 +564,11 @@ def _f1_value(
 
 @dataclass(frozen=True)
 class MarginReport:
-    """A network's normalised margin next to the F1 and F2 optima, on seed 001's scale.
+    """A network's normalised margin next to the F1 and F2 optima, on Safran, Vardi & Lee's scale.
 
     All margins are ``min_i y_i h(x_i)`` divided by the norm of the model, halved for the
     function-space optima so that they compare with ``gamma(theta) = min y N / ||theta||^2``
-    (module docstring): ``network <= f1`` always (up to solver accuracy), ``f2 <= f1``.
+    (:mod:`pwl_kkt.f2`): ``network <= f1`` always (up to solver accuracy), ``f2 <= f1``.
 
     Attributes
     ----------
@@ -654,10 +657,10 @@ class MarginReport:
         --------
         >>> from pwl_kkt import Network
         >>> print(margin_report(Network([0], [1], [1]), [0], [1]).table().splitlines()[0])
-        normalised margin min y N / ||theta||^2 (seed 001 scale)
+        normalised margin min y N / ||theta||^2
         """
         rows = [
-            "normalised margin min y N / ||theta||^2 (seed 001 scale)",
+            "normalised margin min y N / ||theta||^2",
             f"  trained network      {self.network:.6g}  ({self.ratio_f1:.4f} of F1)",
             f"  F1 optimum 1/(2P*)   {self.f1:.6g}  (P* = {self.P_star:.6g})",
             f"  F2 kernel optimum    {self.f2:.6g}  (Q* = {self.Q_star:.6g})",
@@ -668,7 +671,7 @@ class MarginReport:
 
 
 def network_margin(net: Network, x: object, y: object = None) -> float:
-    """Seed 001's normalised margin ``gamma(theta) = min_i y_i N(x_i) / ||theta||^2`` (float).
+    """The normalised margin ``gamma(theta) = min_i y_i N(x_i) / ||theta||^2`` (float).
 
     Examples
     --------
@@ -691,14 +694,14 @@ def margin_report(
     y: object = None,
     *,
     n_features: int | None = None,
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     optimum: object = None,
 ) -> MarginReport:
-    """A trained network's normalised margin next to the F1 and F2 max margins (seed 003).
+    """A trained network's normalised margin next to the F1 and F2 max margins (Chizat & Bach 2020).
 
     ``network = min y N / ||theta||^2``, ``f1 = 1 / (2 P*)``, ``f2 = 1 / (2 sqrt(Q*))``
     (:func:`kernel_max_margin`, ``O(n)`` variables) and, with ``n_features``,
-    ``1 / (2 sqrt(Q_k))`` (:func:`random_feature_max_margin`). See the module docstring for why
+    ``1 / (2 sqrt(Q_k))`` (:func:`random_feature_max_margin`). See :mod:`pwl_kkt.f2` for why
     the halving puts all of them on one scale. ``P*`` is the cone program of
     :func:`~pwl_kkt.optimum.global_max_margin` solved by column generation over activation
     patterns: only the patterns where the dual function exceeds 1 enter, and the value is
@@ -725,7 +728,7 @@ def margin_report(
 
     Examples
     --------
-    The bias-only KKT point of Example 1 (seed 001) reaches half of the F1 optimum's margin:
+    The bias-only KKT point of Example 1 (Safran et al.) reaches half of the F1 optimum's margin:
 
     >>> rep = margin_report(Network([0], [1], [1]), [4, -4], [1, 1])
     >>> round(rep.ratio_f1, 6)

@@ -1,9 +1,9 @@
 """Global optimality of a KKT point, for every width, decided by duality.
 
-Weak duality (DESIGN.md section 4). Let ``lambda >= 0`` and suppose ``|G_lambda(u)| <= 1`` on
+Weak duality. Let ``lambda >= 0`` and suppose ``|G_lambda(u)| <= 1`` on
 the unit circle, ``G_lambda(u) = sum_i lambda_i y_i relu(u . xt_i)``, ``xt_i = (x_i, 1)``.
 For any feasible ``theta`` of any width (``y_i N(x_i) >= 1``), writing
-``(w_j, b_j) = r_j u_j`` with ``r_j = ||(w_j, b_j)||`` and ``||u_j|| = 1``,
+``(w_j, b_j) = r_j u_j`` with ``r_j = ||(w_j, b_j)||`` and ``||u_j|| = 1``::
 
     sum_i lambda_i <= sum_i lambda_i y_i N(x_i)                     (lambda >= 0, margins >= 1)
                     = sum_j v_j r_j sum_i lambda_i y_i relu(u_j . xt_i)   (relu is 1-homogeneous)
@@ -26,7 +26,7 @@ neurons (with their output signs) plus the pattern of ``u`` (with ``sign G(u)``)
 ``k + 1`` neurons; it is rounded to rationals, rescaled by a rational factor to margin ``>= 1``,
 and its feasibility and its strictly smaller norm are checked in exact arithmetic (proof kind
 ``"improving-network"``). Merely adding a small neuron along ``u`` and rescaling is *not* enough
-in general: in Example 1 of seed 001 the new neuron only serves the point ``x = 4``, and the
+in general: in Safran et al.'s Example 1 the new neuron only serves the point ``x = 4``, and the
 bias neuron must be re-aimed towards ``x = -4`` at the same time (see docs/global_optimality.md).
 If the restricted program does not improve, the full optimum of :func:`global_max_margin` is
 used instead (its width is reported).
@@ -632,7 +632,7 @@ def certify_global(
 
     Examples
     --------
-    ``theta(0)`` of Example 1 (seed 001) is a KKT point (``lambda = (1/2, 1/2)``) but
+    ``theta(0)`` of Example 1 (Safran et al. 2022) is a KKT point (``lambda = (1/2, 1/2)``) but
     ``max |G| = sqrt(17)/2 > 1``; the width-2 network built from the refutation has value
     below 1:
 

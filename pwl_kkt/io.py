@@ -42,7 +42,14 @@ from ._files import atomic_write as _atomic_write
 from ._files import read_bytes, read_text
 from ._rational import fraction_text, parse_number
 from .data import Dataset
-from .errors import FileFormatError, InvalidNetworkError, InvalidValueError, PwlKktError, require
+from .errors import (
+    FileFormatError,
+    InvalidNetworkError,
+    InvalidValueError,
+    MissingDependencyError,
+    PwlKktError,
+    require,
+)
 from .limits import get_limits, shorten
 from .network import Network
 
@@ -423,8 +430,37 @@ def network_to_torch(net: Network, dtype: object = None) -> object:
     return module
 
 
+_SAFE_TORCH = (2, 6)  # torch.load(weights_only=True) refuses pickled code only from 2.6 on
+
+
+def _check_safe_torch(version: str) -> None:
+    """Refuse to load ``.pt`` files with a torch older than 2.6.
+
+    Before 2.6, ``torch.load(..., weights_only=True)`` could still execute code from a crafted
+    file (CVE-2025-32434), so loading a file from someone else is unsafe there.
+
+    Examples
+    --------
+    >>> _check_safe_torch("2.13.0+cpu")
+    >>> _check_safe_torch("2.5.1")
+    Traceback (most recent call last):
+    ...
+    pwl_kkt.errors.MissingDependencyError: torch 2.5.1 is too old to load .pt files safely ...
+    """
+    parts = []
+    for piece in version.split("+")[0].split(".")[:2]:
+        digits = "".join(c for c in piece if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    if tuple(parts) < _SAFE_TORCH:
+        raise MissingDependencyError(
+            f"torch {version} is too old to load .pt files safely (weights_only loading can run "
+            "code from a crafted file before torch 2.6); upgrade: pip install 'torch>=2.6'"
+        )
+
+
 def _load_torch(path: Path) -> Network:
     torch = _torch()
+    _check_safe_torch(str(torch.__version__))
     raw = read_bytes(path)
     try:
         obj = torch.load(_io.BytesIO(raw), map_location="cpu", weights_only=True)

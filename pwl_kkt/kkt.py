@@ -1,4 +1,4 @@
-"""Numeric KKT certificates for the max-margin problem (Problem (4) of seed 001).
+"""Numeric KKT certificates for the max-margin problem (Problem (4) of Safran, Vardi & Lee (2022)).
 
 Problem (4): minimize ``1/2 ||theta||^2`` subject to ``y_i N(x_i) >= 1``. With
 ``z_ij = w_j x_i + b_j`` and a Clarke subgradient ``s_ij`` of relu at ``z_ij`` (1 if
@@ -12,7 +12,7 @@ Writing ``mu_ij = lambda_i s_ij`` (``0 <= mu_ij <= lambda_i``) for the pairs wit
 ``z_ij = 0`` makes this linear in ``(lambda, mu)``. :func:`certify_kkt` normalizes theta to
 minimum margin 1, then minimizes the stationarity residual with cvxpy.
 
-Sparse structure (DESIGN.md section 3): only support points carry multipliers, and the
+Sparse structure: only support points carry multipliers, and the
 active set of neuron j among the support points sorted by x is a prefix (``w_j < 0``) or a
 suffix (``w_j > 0``). With the prefix sums ``P1[p] = sum_{q < p} lambda_q y_q x_q`` and
 ``P0[p] = sum_{q < p} lambda_q y_q`` (linked by the bidiagonal constraints
@@ -558,7 +558,7 @@ def certify_kkt(
     x, y
         A :class:`~pwl_kkt.Dataset`, or inputs and labels in {-1, +1}.
     support_tol, zero_tol, kkt_tol : float
-        See the module docstring for their meaning and defaults.
+        See :mod:`pwl_kkt.kkt` for their meaning and defaults.
     solver : str, optional
         A cvxpy solver name (default: cvxpy's choice, Clarabel).
 
@@ -575,7 +575,7 @@ def certify_kkt(
 
     Examples
     --------
-    Example 1 of seed 001: ``theta(0)`` (``b_1 = v_1 = 1``, the rest 0) with data
+    Example 1 of Safran, Vardi & Lee (2022): ``theta(0)`` (``b_1 = v_1 = 1``, the rest 0) with data
     ``x = 4, -4`` both labelled +1 is a KKT point with ``lambda = (1/2, 1/2)``:
 
     >>> cert = certify_kkt(Network([0, 0], [1, 0], [1, 0]), [4, -4], [1, 1])

@@ -1,4 +1,4 @@
-"""The shallow univariate ReLU network of seed 001, Eq. (1).
+"""The shallow univariate ReLU network of Safran, Vardi & Lee (2022), Eq. (1).
 
     N(x) = sum_j v_j * relu(w_j * x + b_j),   theta = (w, b, v) in R^{3k}.
 

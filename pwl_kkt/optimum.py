@@ -1,15 +1,15 @@
 """The infinite-width max-margin optimum ``P*`` as a second-order cone program.
 
-Problem (4) of seed 001 over *all* widths,
+Problem (4) of Safran, Vardi & Lee (2022) over *all* widths::
 
     P* = min_{theta, any width} 1/2 ||theta||^2  s.t.  y_i N_theta(x_i) >= 1
        = min sum_j |v_j| ||(w_j, b_j)||        (balance each neuron: |v_j| = ||(w_j, b_j)||),
 
-is the F1 (variation-norm) max-margin problem of seed 003. Following Pilanci & Ergen (2020),
+is the F1 (variation-norm) max-margin problem of Chizat & Bach. Following Pilanci & Ergen (2020),
 group the neurons by their activation pattern ``D = {i : (w, b) . xt_i > 0}`` on the augmented
 points ``xt_i = (x_i, 1)``. Neurons with the same pattern and the same output sign merge into
 one (``sum_j c_j relu(u_j . xt) = (sum_j c_j u_j) . xt`` on the data, and the norm of the sum is
-at most the sum of norms), so
+at most the sum of norms), so::
 
     P* = min sum_D ||a_D|| + ||a'_D||
          s.t.  y_i sum_D 1[i in D] xt_i . (a_D - a'_D) >= 1,
@@ -387,7 +387,7 @@ def global_max_margin(
 
     Examples
     --------
-    Example 1 of seed 001 (``x = (4, -4)``, ``y = (1, 1)``): one neuron per point beats the
+    Safran et al.'s Example 1 (``x = (4, -4)``, ``y = (1, 1)``): one neuron per point beats the
     bias neuron ``theta(0)`` (value 1).
 
     >>> opt = global_max_margin([4, -4], [1, 1])

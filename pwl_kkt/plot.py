@@ -11,12 +11,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._rational import fraction_to_float
-from .data import Dataset, as_dataset
+from .data import as_dataset
 from .errors import require
 from .network import Network
 from .regions import linear_regions
 
-__all__ = ["plot_dual", "plot_network"]
+__all__ = ["plot_dual", "plot_network", "plot_window"]
 
 _LABEL_COLORS = {1: "tab:blue", -1: "tab:red"}
 
@@ -29,20 +29,54 @@ def _axes(ax: object) -> object:
     return new_ax
 
 
-def _window(net: Network, data: Dataset | None, interval: object) -> tuple[float, float]:
+def plot_window(
+    net: Network, x: object = None, y: object = None, *, interval: object = None
+) -> tuple[float, float]:
+    """The x range :func:`plot_network` draws: the data, or else the kinks, with a margin.
+
+    With data the window is the data's range padded by 10% on each side, so the data fill
+    most of the plot however far a stray kink lies (kinks outside are marked at the edge).
+    Without data it spans every kink. ``interval`` overrides both.
+
+    Examples
+    --------
+    >>> plot_window(Network([1, 1], [0, 110], [1, -1]), [-1, 1], [1, 1])  # kink at -110 ignored
+    (-1.2, 1.2)
+    >>> plot_window(Network([1, 1], [0, 110], [1, -1]))
+    (-126.5, 16.5)
+    """
     if interval is not None:
-        lo, hi = (
-            float(fraction_to_float(linear_regions(net, interval).interval[i])) for i in (0, 1)
-        )
-        return lo, hi
-    points = list(linear_regions(net).breakpoints)
-    xs = [fraction_to_float(t) for t in points]
-    if data is not None:
-        xs += data.x_float.tolist()
+        lo, hi = linear_regions(net, interval).interval
+        return float(fraction_to_float(lo)), float(fraction_to_float(hi))
+    if x is not None:
+        xs = as_dataset(x, y).x_float.tolist()
+        pad_frac = 0.1
+    else:
+        xs = [fraction_to_float(t) for t in linear_regions(net).breakpoints]
+        pad_frac = 0.15
     xs = [t for t in xs if np.isfinite(t)] or [-1.0, 1.0]
     lo, hi = min(xs), max(xs)
-    pad = 0.15 * (hi - lo) if hi > lo else 1.0
+    pad = pad_frac * (hi - lo) if hi > lo else 1.0
     return lo - pad, hi + pad
+
+
+def _mark_outside(ax: object, kinks: list[float], lo: float, hi: float) -> str:
+    """Mark kinks left and right of the window at its edges; return a note for the x label."""
+    notes = []
+    for side, out, edge in (
+        ("left", [t for t in kinks if t < lo], lo),
+        ("right", [t for t in kinks if t > hi], hi),
+    ):
+        if not out:
+            continue
+        nearest = max(out) if side == "left" else min(out)
+        notes.append(f"{len(out)} {side}, nearest {nearest:.3g}")
+        ax.plot(
+            [edge], [0.0], marker="<" if side == "left" else ">", color="0.3", ms=9,
+            transform=ax.get_xaxis_transform(), clip_on=False, zorder=7,
+            label="kinks outside the window" if len(notes) == 1 else None,
+        )
+    return "kink(s) outside: " + "; ".join(notes) if notes else ""
 
 
 def plot_network(
@@ -58,21 +92,29 @@ def plot_network(
 ) -> object:
     """Draw N with its exact kinks, its effective regions shaded, data and multipliers.
 
+    The window comes from the data (:func:`plot_window`); kinks outside it are marked at
+    the edges rather than stretching the axis. The title gives the total number of
+    effective linear regions and how many of them the window shows.
+
     Parameters
     ----------
     net : Network
     x, y : optional
-        Data (a :class:`Dataset` or sequences) drawn as points coloured by label at
-        height ``y_i``-scaled ``N(x_i)``.
+        Data (a :class:`Dataset` or sequences) drawn as points at ``(x_i, N(x_i))``,
+        coloured by label.
     lambdas : sequence of float, optional
         KKT multipliers; points with ``lambda_i > 0`` (support points) are circled
-        and ``lambda_i`` is drawn as stems on a second y axis.
+        and ``lambda_i`` is drawn as stems on a second, labelled y axis.
     teacher : Network, optional
-        Overlaid dashed.
+        Overlaid dashed, rescaled by a positive factor (named in the legend) to the range of
+        ``N`` on the window: only its sign matters for the labels, and on its own scale a
+        teacher often looks flat next to a trained network.
     interval : pair, optional
-        x range to draw (default: all kinks and data with a margin).
+        x range to draw (default: :func:`plot_window`).
     tol : float, optional
         Regions in tolerance mode instead of exact mode.
+    ax : matplotlib Axes, optional
+        Draw here (default: a new figure).
 
     Returns
     -------
@@ -83,12 +125,13 @@ def plot_network(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> ax = plot_network(Network([1, -1], [0, 1], [1, 1]), [-1, 2], [1, 1])
-    >>> ax.get_xlabel()
-    'x'
+    >>> ax.get_xlabel(), ax.get_title()  # the window is the data's: no kink outside
+    ('x', '3 effective linear regions (3 in window), width 2')
     """
     ax = _axes(ax)
     data = None if x is None else as_dataset(x, y)
-    lo, hi = _window(net, data, interval)
+    lo, hi = plot_window(net, data, interval=interval)
+    total = linear_regions(net, tol=tol)
     regions = linear_regions(net, (lo, hi), tol=tol)
     for i, region in enumerate(regions.regions):
         if i % 2:
@@ -96,11 +139,17 @@ def plot_network(
     grid = np.linspace(lo, hi, 801)
     kinks = [float(t) for t in regions.breakpoints]
     grid = np.unique(np.concatenate([grid, kinks]))
-    ax.plot(grid, net(grid), color="black", lw=1.6, label="N(x)", zorder=3)
+    values = np.asarray(net(grid), dtype=np.float64)
+    ax.plot(grid, values, color="black", lw=1.6, label="N(x)", zorder=3)
     if kinks:
         ax.plot(kinks, net(np.array(kinks)), "k|", ms=14, mew=1.5, label="kinks", zorder=4)
+    outside = _mark_outside(ax, [float(t) for t in total.breakpoints], lo, hi)
     if teacher is not None:
-        ax.plot(grid, teacher(grid), "--", color="tab:green", lw=1.2, label="teacher", zorder=2)
+        t_values = np.asarray(teacher(grid), dtype=np.float64)
+        top_t, top_n = float(np.max(np.abs(t_values))), float(np.max(np.abs(values)))
+        factor = top_n / top_t if top_t > 0 and top_n > 0 else 1.0
+        label = "teacher" if factor == 1.0 else f"teacher \u00d7 {factor:.3g} (rescaled)"
+        ax.plot(grid, factor * t_values, "--", color="tab:green", lw=1.2, label=label, zorder=2)
     ax.axhline(0, color="0.6", lw=0.8, zorder=1)
     if data is not None:
         xs = data.x_float
@@ -125,25 +174,50 @@ def plot_network(
             )
             twin = ax.twinx()
             twin.vlines(xs[support], 0, lam[support], color="darkorange", alpha=0.6)
-            twin.set_ylabel("lambda_i", color="darkorange")
+            twin.set_ylabel("KKT multiplier lambda_i (stems)", color="darkorange")
             twin.set_ylim(bottom=0)
     ax.set_xlim(lo, hi)
-    ax.set_xlabel("x")
+    ax.set_xlabel("x" if not outside else f"x    ({outside})")
     ax.set_ylabel("N(x)")
-    ax.set_title(f"{regions.count} effective linear region(s), width {net.width}")
+    mode = "" if tol is None else f" at tolerance {tol:g}"
+    ax.set_title(
+        f"{total.count} effective linear regions{mode} ({regions.count} in window), "
+        f"width {net.width}"
+    )
     ax.legend(loc="best", fontsize="small")
     return ax
 
 
 def plot_dual(
-    lambdas: Sequence[float], x: object, y: object = None, *, ax: object = None
+    lambdas: Sequence[float],
+    x: object,
+    y: object = None,
+    *,
+    tol: float = 1e-6,
+    ax: object = None,
 ) -> object:
     """Draw ``|G(u)|`` over the angle of ``u = (cos a, sin a)`` with the level 1 marked.
 
-    ``G(u) = sum_i lambda_i y_i relu(u . (x_i, 1))``; by weak duality (DESIGN.md
-    section 4) a KKT point whose multipliers keep ``|G| <= 1`` everywhere is a
+    ``G(u) = sum_i lambda_i y_i relu(u . (x_i, 1))``; by weak duality a KKT
+    point whose multipliers keep ``|G| <= 1`` everywhere is a
     global optimum for every width, and an angle where ``|G| > 1`` names a neuron
     whose insertion lowers the norm.
+
+    Parameters
+    ----------
+    lambdas : sequence of float
+        Multipliers ``lambda_i >= 0``.
+    x, y : data
+        A :class:`Dataset` or the two sequences.
+    tol : float
+        Only ``|G| > 1 + tol`` is shaded as a violation: multipliers from a solver are
+        accurate to about 1e-8, so an optimum's ``max |G|`` may read ``1 + 1e-9``.
+    ax : matplotlib Axes, optional
+        Draw here (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
 
     Examples
     --------
@@ -162,7 +236,7 @@ def plot_dual(
     g = np.maximum(xt @ u, 0.0).T @ (lam * data.y)
     ax.plot(angles, np.abs(g), color="black", lw=1.4)
     ax.axhline(1.0, color="tab:red", ls="--", lw=1, label="level 1")
-    above = np.abs(g) > 1
+    above = np.abs(g) > 1 + tol
     if above.any():
         ax.fill_between(
             angles,
@@ -176,5 +250,7 @@ def plot_dual(
     ax.set_xlabel("angle of u = (cos a, sin a)")
     ax.set_ylabel("|G(u)|")
     ax.set_xlim(-np.pi, np.pi)
+    verdict = "> 1" if above.any() else "<= 1"
+    ax.set_title(f"max |G| = {float(np.max(np.abs(g))):.4g} {verdict}", fontsize="medium")
     ax.legend(loc="best", fontsize="small")
     return ax

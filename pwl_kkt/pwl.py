@@ -1,4 +1,4 @@
-"""The exact piecewise-linear form of a network (DESIGN.md section 2).
+"""The exact piecewise-linear form of a network.
 
 Neuron j with ``w_j != 0`` kinks at ``t_j = -b_j / w_j`` and raises the slope of
 N there by ``c_j = v_j |w_j|`` (for either sign of ``w_j``). Far left, exactly

@@ -1,7 +1,7 @@
-"""Effective linear regions: count them, list them, merge them (DESIGN.md section 2).
+"""Effective linear regions: count them, list them, merge them.
 
 The *effective* number of linear regions of N on R is the number of true
-breakpoints plus one (the quantity Theorem 4.2 of seed 001 bounds by 32r + 67);
+breakpoints plus one (the quantity Theorem 4.2 of Safran, Vardi & Lee (2022) bounds by 32r + 67);
 on a closed interval [lo, hi] only breakpoints strictly inside count.
 
 Exact mode decides every tie and cancellation exactly. For float networks it
@@ -153,23 +153,78 @@ class LinearRegions:
             "regions": [r.to_dict() for r in self.regions],
         }
 
-    def table(self) -> str:
-        """Human-readable table of the regions."""
-        head = "exact" if self.exact else f"tolerance {self.tolerance}"
+    def _rows(self, digits: int | None) -> list[tuple[str, ...]]:
+        def cell(value: Number | None, inf: str) -> str:
+            if value is None:
+                return inf
+            if digits is None:
+                return str(_text(value))
+            return f"{float(value):.{digits}g}"
+
         rows = [("region", "from", "to", "slope", "intercept")]
         for i, r in enumerate(self.regions):
             rows.append(
                 (
                     str(i),
-                    "-inf" if r.lo is None else str(_text(r.lo)),
-                    "+inf" if r.hi is None else str(_text(r.hi)),
-                    str(_text(r.slope)),
-                    str(_text(r.intercept)),
+                    cell(r.lo, "-inf"),
+                    cell(r.hi, "+inf"),
+                    cell(r.slope, ""),
+                    cell(r.intercept, ""),
                 )
             )
+        return rows
+
+    def _heading(self, digits: int | None) -> str:
+        head = "exact" if self.exact else f"tolerance {self.tolerance}"
+        view = "" if digits is None else f"; shown as decimals to {digits} significant digits"
+        return f"{self.count} effective linear region(s) ({head}{view})"
+
+    def table(self, digits: int | None = None) -> str:
+        """Human-readable table of the regions.
+
+        Parameters
+        ----------
+        digits : int, optional
+            Show every number as a decimal with this many significant digits (a *view*: the
+            exact rationals of trained networks can have ~70-digit denominators). Default:
+            the exact values.
+
+        Examples
+        --------
+        >>> print(linear_regions(Network([3], [-1], [1])).table(digits=3))
+        2 effective linear region(s) (exact; shown as decimals to 3 significant digits)
+        region   from     to  slope  intercept
+             0   -inf  0.333      0          0
+             1  0.333   +inf      3         -1
+        """
+        if digits is not None and (isinstance(digits, bool) or not 1 <= int(digits) <= 50):
+            from .errors import InvalidValueError
+
+            raise InvalidValueError(f"digits: {digits!r} must be an integer from 1 to 50")
+        rows = self._rows(digits)
         widths = [max(len(row[c]) for row in rows) for c in range(5)]
         lines = ["  ".join(cell.rjust(wd) for cell, wd in zip(row, widths)) for row in rows]
-        return f"{self.count} effective linear region(s) ({head})\n" + "\n".join(lines)
+        return self._heading(digits) + "\n" + "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        rows = self._rows(6)
+        lines = [f"**{self._heading(6)}**", "", "| " + " | ".join(rows[0]) + " |"]
+        lines.append("|" + "---|" * len(rows[0]))
+        lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = self._rows(6)
+        head = "".join(f"<th>{escape(c)}</th>" for c in rows[0])
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows[1:]
+        )
+        return (
+            f"<p><b>{escape(self._heading(6))}</b></p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
 
 
 def _text(value: Number | None) -> str | float | None:

@@ -25,6 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from . import _seeding
 from .data import Dataset
 from .errors import InvalidValueError
 from .network import Network
@@ -37,7 +38,7 @@ def kkt_instance(
     k: int,
     *,
     noise: float = 0.0,
-    seed: int | None = None,
+    seed: int | np.random.Generator | None = None,
     exact: bool = False,
     family: str = "clusters",
     positive_only: bool = False,
@@ -56,7 +57,7 @@ def kkt_instance(
     exact : bool
         Return an exact network and dataset (small rational weights) instead of floats.
     family : {"clusters", "constant"}
-        The construction (see the module docstring).
+        The construction (see :mod:`pwl_kkt.synthetic`).
     positive_only : bool
         ``family="constant"`` only: put every x_i > 0, which makes the instance not KKT.
 
@@ -77,7 +78,7 @@ def kkt_instance(
         raise InvalidValueError(f"kkt_instance needs n >= 2 and k >= 2; got n={n}, k={k}")
     if exact and noise:
         raise InvalidValueError("noise applies to float instances only (exact=False)")
-    rng = np.random.default_rng(seed)
+    rng = _seeding.rng(seed)
     if family == "constant":
         return _constant(n, k, rng, exact=exact, noise=noise, positive_only=positive_only)
     if family != "clusters":

@@ -1,4 +1,4 @@
-"""The teacher-student setting of seed 001 (Assumptions 2.1 and 2.2), exactly.
+"""The teacher-student setting of Safran, Vardi & Lee (2022) (Assumptions 2.1 and 2.2), exactly.
 
 A teacher ``N*`` of width r labels ``x`` by ``sign(N*(x))`` with the paper's
 convention ``sign(0) = -1``. Everything about labels here is decided exactly
@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _defaults, _seeding
 from ._rational import fraction_text, fraction_to_float, fractions_of, to_fraction
 from .data import Dataset
 from .errors import InvalidNetworkError, InvalidValueError
@@ -43,7 +44,7 @@ __all__ = [
     "teacher_student_setup",
 ]
 
-_ZERO_SIGN = -1  # seed 001: sign(z) = 1 if z > 0 and -1 otherwise
+_ZERO_SIGN = -1  # Safran, Vardi & Lee (2022): sign(z) = 1 if z > 0 and -1 otherwise
 
 
 def _label(value: Fraction) -> int:
@@ -128,7 +129,7 @@ def teacher_network(sign_changes: Sequence[object], first_label: int = -1) -> Ne
 def random_teacher(
     r: int,
     R: object = 1,
-    seed: int | None = None,
+    seed: int | np.random.Generator | None = None,
     first_label: int | None = None,
     changes: int | None = None,
 ) -> Network:
@@ -161,7 +162,7 @@ def random_teacher(
     if m > r:
         raise InvalidValueError(f"changes: {m} exceeds the width r = {r}")
     R = _positive_fraction(R, "R")
-    rng = np.random.default_rng(seed)
+    rng = _seeding.rng(seed)
     cells = 8 * (m + 1)
     gaps = 1 + rng.multinomial(cells - (m + 1), [1.0 / (m + 1)] * (m + 1))
     ends = np.cumsum(gaps)[:-1]
@@ -226,7 +227,7 @@ def rho(net: Network, R: object) -> Fraction:
 def label_changes(x: Sequence[object], y: Sequence[object]) -> int:
     """Number of label changes along the sorted sample: ``|{i : y_i != y_{i+1}}|``.
 
-    Theorem 4.2 of seed 001: for data labelled by a width-r teacher this is at
+    Theorem 4.2 of Safran, Vardi & Lee (2022): for data labelled by a width-r teacher this is at
     most r, and it may replace r in the bound ``32 r + 67``. Points sharing an x
     must share a label (else :class:`NotSeparableError`).
 
@@ -346,7 +347,11 @@ class PiecewiseUniform:
 
     @classmethod
     def random(
-        cls, R: object = 1, C: object = 2, pieces: int = 4, seed: int | None = None
+        cls,
+        R: object = 1,
+        C: object = 2,
+        pieces: int = 4,
+        seed: int | np.random.Generator | None = None,
     ) -> PiecewiseUniform:
         """Random densities on ``pieces`` equal cells of ``[-R, R]``, bounded by ``C``.
 
@@ -368,7 +373,7 @@ class PiecewiseUniform:
         R = _positive_fraction(R, "R")
         C = _density_bound(C, R)
         m = _integer(pieces, "pieces", 1)
-        rng = np.random.default_rng(seed)
+        rng = _seeding.rng(seed)
         weights = [Fraction(int(a)) for a in rng.integers(0, 9, size=m)]
         if sum(weights) == 0:
             weights = [Fraction(1)] * m
@@ -531,7 +536,10 @@ def population_error(
 
 
 def init_network(
-    k: int, sigma_h: float = 1.0, sigma_o: float = 1.0, seed: int | None = None
+    k: int,
+    sigma_h: float = _defaults.SIGMA_H,
+    sigma_o: float = _defaults.SIGMA_O,
+    seed: int | np.random.Generator | None = None,
 ) -> Network:
     """Assumption 2.1: ``w_i, b_i ~ N(0, sigma_h^2)`` and ``v_i ~ N(0, sigma_o^2)``, i.i.d.
 
@@ -560,7 +568,7 @@ def init_network(
         raise InvalidValueError(f"sigma_h: {sigma_h!r} must be a positive finite number")
     if not (math.isfinite(so) and so >= 0):
         raise InvalidValueError(f"sigma_o: {sigma_o!r} must be a non-negative finite number")
-    rng = np.random.default_rng(seed)
+    rng = _seeding.rng(seed)
     w = rng.normal(0.0, sh, int(k))
     b = rng.normal(0.0, sh, int(k))
     v = rng.normal(0.0, so, int(k))
@@ -581,7 +589,7 @@ def _network_from_dict(data: dict[str, Any]) -> Network:
 
 @dataclass(frozen=True, eq=False)
 class TeacherStudent:
-    """One draw of seed 001's setting: teacher, distribution, sample and initialization.
+    """One draw of Safran, Vardi & Lee's setting: teacher, distribution, sample and initialization.
 
     Attributes
     ----------
@@ -657,7 +665,7 @@ def teacher_student_setup(
     n: int,
     k: int,
     R: object = 1,
-    seed: int | None = 0,
+    seed: int | np.random.Generator | None = 0,
     *,
     sigma_h: float = 1.0,
     sigma_o: float | None = None,
@@ -692,7 +700,7 @@ def teacher_student_setup(
     r = _integer(r, "r", 1)
     n = _integer(n, "n", 1)
     R = _positive_fraction(R, "R")
-    seeds = np.random.SeedSequence(seed).spawn(3)
+    seeds = _seeding.seed_sequences(seed, 3)
     if distribution is None:
         distribution = Uniform(R)
     elif distribution.R != R:
@@ -718,4 +726,6 @@ def teacher_student_setup(
     scale_o = 1.0 / max(int(k), 1) if sigma_o is None else sigma_o
     init = init_network(k, sigma_h, scale_o, seed=int(seeds[2].generate_state(1)[0]))
     points = sign_changes_inside(teacher, R)
-    return TeacherStudent(teacher, distribution, data, init, points, rho(teacher, R), seed)
+    return TeacherStudent(
+        teacher, distribution, data, init, points, rho(teacher, R), _seeding.seed_record(seed)
+    )

@@ -1,12 +1,12 @@
-"""Gradient flow and gradient descent on seed 001's empirical loss, O((n + k) log(n + k)) per step.
+"""Gradient flow and gradient descent on the empirical loss, O((n + k) log(n + k)) per step.
 
-Loss (seed 001, Eq. 2): ``L(theta) = 1/n sum_i l(y_i N(x_i))`` with ``l(q) = exp(-q)`` (``"exp"``)
-or ``l(q) = log(1 + exp(-q))`` (``"logistic"``).
+Loss (Eq. 2 of Safran, Vardi & Lee 2022): ``L(theta) = 1/n sum_i l(y_i N(x_i))`` with
+``l(q) = exp(-q)`` (``"exp"``) or ``l(q) = log(1 + exp(-q))`` (``"logistic"``).
 
 Clarke selection: ``relu'(0) = 0``. A point exactly on a neuron's kink (``w_j x_i + b_j == 0``
-in floating point) does not move that neuron. Example 1 of seed 001 depends on this.
+in floating point) does not move that neuron. Example 1 of Safran et al. (2022) depends on this.
 
-``method="flow"`` integrates gradient flow with the loss-normalized clock (DESIGN.md section 5):
+``method="flow"`` integrates gradient flow with the loss-normalized clock:
 ``dtheta/ds = -grad L(theta) / L(theta)`` traces the same curve as ``dtheta/dt = -grad L`` with
 ``dt = ds / L``, so Euler steps ``theta <- theta - lr * grad L / L`` follow the flow while the loss
 decays exponentially; the step in ``s`` is chosen so that ``theta`` moves by a fixed fraction
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _defaults, _flow
 from . import _fastgrad as fg
-from . import _flow
 from .data import Dataset, as_dataset
 from .errors import InvalidDataError, InvalidValueError, require
 from .network import Network
@@ -150,7 +150,7 @@ def _scale_by_loss(g: np.ndarray, log_loss: float) -> np.ndarray:
 def loss_and_grad(
     net: Network, x: object, y: object = None, loss: str = "exp"
 ) -> tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Empirical loss (seed 001, Eq. 2) and its gradient in O((n + k) log(n + k)).
+    """Empirical loss (Safran, Vardi & Lee 2022, Eq. 2) and its gradient in O((n + k) log(n + k)).
 
     ``L = 1/n sum_i l(y_i N(x_i))`` and, with ``g_i = l'(y_i N(x_i)) y_i / n`` and the Clarke
     selection ``relu'(0) = 0``,
@@ -357,10 +357,19 @@ class TrainingHistory:
         pd = require("pandas", "dist")
         return pd.DataFrame({name: getattr(self, name) for name in _COLUMNS})
 
-    def plot(self) -> object:
+    def plot(self, ax: object = None) -> object:
         """Loss, ``||theta||``, normalized margins and direction change against the step.
 
-        Returns the matplotlib Figure (matplotlib imported lazily, the ``plot`` extra).
+        Parameters
+        ----------
+        ax : sequence of 4 matplotlib Axes, optional
+            Where to draw the four panels (e.g. ``fig.subplots(2, 2)``, any shape); default:
+            a new 2-by-2 figure.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure holding the panels (matplotlib imported lazily, the ``plot`` extra).
 
         Examples
         --------
@@ -368,21 +377,28 @@ class TrainingHistory:
         >>> len(fig.axes)
         4
         """
-        plt = require("matplotlib.pyplot", "plot")
-        fig, axes = plt.subplots(2, 2, figsize=(9, 6), layout="constrained")
+        if ax is None:
+            plt = require("matplotlib.pyplot", "plot")
+            fig, grid = plt.subplots(2, 2, figsize=(9, 6), layout="constrained")
+            panels = list(grid.flat)
+        else:
+            panels = list(np.asarray(ax, dtype=object).flat)
+            if len(panels) != 4:
+                raise InvalidValueError(f"ax: needs 4 Axes for the 4 panels, got {len(panels)}")
+            fig = panels[0].figure
         x = self.step
-        axes[0, 0].plot(x, self.log_loss / math.log(10))
-        axes[0, 0].set_ylabel("log10 L")
-        axes[0, 1].plot(x, self.norm)
-        axes[0, 1].set_ylabel("||theta||")
-        axes[1, 0].plot(x, self.margin, label="min margin")
-        axes[1, 0].plot(x, self.smoothed_margin, "--", label="smoothed")
-        axes[1, 0].set_ylabel("normalized margin")
-        axes[1, 0].legend()
-        axes[1, 1].semilogy(x[1:], np.maximum(self.angle[1:], 1e-300))
-        axes[1, 1].set_ylabel("direction change (rad)")
-        for ax in axes.flat:
-            ax.set_xlabel("step")
+        panels[0].plot(x, self.log_loss / math.log(10))
+        panels[0].set_ylabel("log10 L")
+        panels[1].plot(x, self.norm)
+        panels[1].set_ylabel("||theta||")
+        panels[2].plot(x, self.margin, label="min margin")
+        panels[2].plot(x, self.smoothed_margin, "--", label="smoothed")
+        panels[2].set_ylabel("normalized margin")
+        panels[2].legend()
+        panels[3].semilogy(x[1:], np.maximum(self.angle[1:], 1e-300))
+        panels[3].set_ylabel("direction change (rad)")
+        for panel in panels:
+            panel.set_xlabel("step")
         fig.suptitle(f"{self.method} on {self.loss_name} loss, lr={self.lr:g}")
         return fig
 
@@ -424,8 +440,8 @@ def train(
     *,
     loss: str = "exp",
     method: str = "flow",
-    steps: int = 1000,
-    lr: float = 1e-2,
+    steps: int = _defaults.TRAIN_STEPS,
+    lr: float = _defaults.TRAIN_LR,
     target_loss: float | None = None,
     margin_plateau: float | None = None,
     max_time: float | None = None,
@@ -510,7 +526,7 @@ def train(
 
     Examples
     --------
-    Example 1 of Safran, Vardi & Lee: the second neuron never moves and the direction stays put.
+    Example 1 of Safran et al. (2022): the second neuron never moves and the direction stays put.
 
     >>> net0 = Network([0.0, 0.0], [1.0, 0.0], [1.0, 0.0])
     >>> net, hist = train(net0, [4.0, -4.0], [1, 1], steps=200, lr=0.1, progress=False)

@@ -1,4 +1,4 @@
-"""The explicit bounds of seed 001 reproduced on hand-computed inputs."""
+"""The explicit bounds of Safran, Vardi & Lee (2022) reproduced on hand-computed inputs."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_width_bounds_hand_computed():
     assert width_bound(2, 2, 0.5, 0.1) == pytest.approx(196608 * math.log(480), rel=REL)
     # Theorem 2.3 has log(48 r / delta) instead.
     assert width_bound(2, 2, 0.5, 0.1, "2.3") == pytest.approx(196608 * math.log(960), rel=REL)
-    # R < 1 is treated as R = 1 (seed 001, footnote 2).
+    # R < 1 is treated as R = 1 (Safran, Vardi & Lee 2022, footnote 2).
     assert width_bound(1, 0.25, 1, 0.5) == width_bound(1, 1, 1, 0.5)
     # A case with log = 2: 24 r / delta = e^2 for r = 1, delta = 24 / e^2 > 1 is not allowed,
     # so use r = 3, delta = 72 / e^6 (about 0.178): log(24 * 3 / delta) = 6.

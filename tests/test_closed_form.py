@@ -2,7 +2,7 @@
 
 P* = min sum_j |v_j| ||(w_j, b_j)|| over networks of any width with y_i N(x_i) >= 1
    = min 1/2 ||theta||^2 (balance every neuron), and weak duality gives
-P* >= sum_i lambda_i whenever max_{|u| = 1} |G_lambda(u)| <= 1 (DESIGN.md section 4).
+P* >= sum_i lambda_i whenever max_{|u| = 1} |G_lambda(u)| <= 1.
 
 Derivations (r = ||(a, 1)|| = sqrt(1 + a^2), lambda symmetric by the symmetry of the data):
 
@@ -15,7 +15,7 @@ B. x = (a, -a), y = (1, 1), a > 0:  P* = 1 if a <= sqrt(3), else 2 / r.
    direction leaves -a inactive (a >= 1), else on the boundary (value 2 lambda a / r < 2 lambda).
    So max |G| = lambda max(2, r) and P* >= 2 / max(2, r). Primal: the bias neuron relu(1)
    (value 1), or one neuron per point along (+-a, 1) (value 2 / r, feasible for a >= 1). Equal
-   bounds, so P* = min(1, 2 / r): Example 1 of seed 001 is a = 4, P* = 2 / sqrt(17).
+   bounds, so P* = min(1, 2 / r): Example 1 of Safran et al. (2022) is a = 4, P* = 2 / sqrt(17).
 
 C. x = (a, -a), y = (1, -1), a > 0:  P* = 2 / r if a >= 1, else r / a.
    G(u) = lambda (relu(wa + b) - relu(-wa + b)). One active: as in B, lambda r if a >= 1, else
@@ -122,7 +122,7 @@ def test_opposite_labels_exact_both_regimes():
 
 
 def test_example_1_value():
-    # seed 001, Example 1: x = (4, -4), y = (1, 1); P* = 2 / sqrt(17) < 1 = value of theta(0)
+    # Safran et al., Example 1: x = (4, -4), y = (1, 1); P* = 2 / sqrt(17) < 1 = value of theta(0)
     opt = global_max_margin([4, -4], [1, 1], exact=False)
     assert opt.P_star == pytest.approx(2 / math.sqrt(17), rel=TOL)
     assert opt.P_star < 1

@@ -31,7 +31,7 @@ from tests.strategies import (
     perturbed_kkt_instances,
 )
 
-EXAMPLE1_NET = Network([0, 0], [1, 0], [1, 0])  # theta(0) of seed 001, Example 1
+EXAMPLE1_NET = Network([0, 0], [1, 0], [1, 0])  # theta(0) of Safran, Vardi & Lee (2022), Example 1
 EXAMPLE1_X, EXAMPLE1_Y = [4, -4], [1, 1]
 
 

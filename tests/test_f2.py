@@ -1,4 +1,4 @@
-"""F1 versus F2 max margin (seed 003): kernel, random features, margin report."""
+"""F1 versus F2 max margin (Chizat & Bach 2020): kernel, random features, margin report."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The 32r + 67 bound of Theorem 4.2, and the mechanism behind it, as properties.
 
-Theorem 4.2 of seed 001 rests on the KKT equations (5)-(6): at a KKT point,
+Theorem 4.2 of Safran, Vardi & Lee (2022) rests on the KKT equations (5)-(6): at a KKT point,
 neuron j's kink is ``t_j = -b_j / w_j = -(sum_{i in A_j} lambda_i y_i) /
 (sum_{i in A_j} lambda_i y_i x_i)`` where A_j is the set of support points the
 neuron is active on. So neurons with the same activation pattern on the support

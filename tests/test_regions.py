@@ -1,4 +1,4 @@
-"""Exact piecewise-linear form and effective linear regions (DESIGN.md section 2)."""
+"""Exact piecewise-linear form and effective linear regions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Teacher-student setting (seed 001, Assumptions 2.1 and 2.2): exact labels, rho, error."""
+"""Teacher-student setting (Safran et al., Assumptions 2.1, 2.2): exact labels, rho, error."""
 
 from __future__ import annotations
 

@@ -154,7 +154,7 @@ def test_overflowing_loss_zero_neuron() -> None:
     assert dv.tolist() == [-math.inf, 0.0]
 
 
-# --- Example 1 of seed 001 ---------------------------------------------------------------------
+# --- Example 1 of Safran et al. (2022) ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("loss", ["exp", "logistic"])

@@ -1,0 +1,761 @@
+"""Certificate files: one self-contained JSON file per claim, re-checkable by anyone.
+
+A certificate file holds everything needed to check a claim without the program that made
+it: the network and the data (as exact text: ``p/q`` for exact values, Python's
+round-tripping ``repr`` for floats), the claim, the proof data (multipliers, Farkas vectors,
+an improving network, ...), the package version, the solvers used and their versions, and
+the command line that produced it. ``pwl-kkt verify CERT.json`` (or
+:func:`verify_certificate`) checks it from scratch:
+
+* exact claims exactly: the margins, the support and the linear KKT system are rebuilt in
+  rational arithmetic and the stored multipliers or Farkas vectors are substituted;
+* numeric claims by recomputing the quantities from the stored multipliers and comparing
+  them at the stored tolerance (no solver's word is taken).
+
+Every file has a ``"kind"``. Each kind is one entry of a registry, so a new kind of claim
+needs one :func:`register_kind` call with a function building the claim and proof from a
+result and a function checking them (the limit proof of gradient flow's KKT point is meant to
+be added this way, as kind ``"limit"``):
+
+``"kkt"``
+    a numeric (eps, delta)-KKT certificate (:func:`pwl_kkt.certify_kkt`);
+``"kkt-exact"``
+    an exact KKT decision with its proof (:func:`pwl_kkt.verify_kkt_exact`);
+``"global"``
+    global optimality for every width, or its refutation (:func:`pwl_kkt.certify_global`);
+``"optimum"``
+    the infinite-width optimum ``P*`` with a primal network and dual multipliers
+    (:func:`pwl_kkt.global_max_margin`).
+
+Examples
+--------
+>>> from pwl_kkt import Network, verify_kkt_exact
+>>> res = verify_kkt_exact(Network([0, 0], [1, 0], [1, 0]), [4, -4], [1, 1])
+>>> cert = certificate_of(res, command="example")
+>>> cert.kind, cert.claim
+('kkt-exact', {'is_kkt': True, 'proof': 'multipliers'})
+>>> verify_certificate(cert)
+Verdict(holds=True, reason='exact multipliers with sum 1 satisfy every equation')
+>>> CertificateFile.from_json(cert.to_json()) == cert
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._rational import fraction_text
+from .data import Dataset
+from .errors import FileFormatError, PwlKktError
+from .network import Network
+
+__all__ = [
+    "CertificateFile",
+    "ClaimRejected",
+    "Verdict",
+    "certificate_of",
+    "read_certificate",
+    "register_kind",
+    "verify_certificate",
+    "write_certificate",
+]
+
+FORMAT = "pwl-kkt certificate"
+FORMAT_VERSION = 1
+_NUMERIC_RTOL = 1e-9  # float re-computation of a stored float: agreement to ~1e-9 relative
+_PACKAGES = ("numpy", "scipy", "sympy", "cvxpy", "clarabel", "highspy", "python-flint")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of :func:`verify_certificate`: whether the claim holds and why (one line).
+
+    Examples
+    --------
+    >>> Verdict(False, "lambda_0 = -1 < 0").holds
+    False
+    """
+
+    holds: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class CertificateFile:
+    """A self-contained, re-checkable certificate (see :mod:`pwl_kkt.certificate`).
+
+    Attributes
+    ----------
+    kind : str
+        A registered kind (``"kkt"``, ``"kkt-exact"``, ``"global"``, ``"optimum"``, ...).
+    network : dict or None
+        ``{"w", "b", "v": list of str, "exact": bool}`` (``None`` when the claim is about the
+        data alone, as for ``"optimum"``).
+    data : dict
+        ``{"x": list of str, "y": list of int, "exact": bool}``.
+    claim : dict
+        What is asserted (e.g. ``{"is_kkt": True, "proof": "multipliers"}``).
+    proof : dict
+        The proof data, as written by the result's ``to_dict``.
+    software : dict
+        ``pwl_kkt`` and Python versions, the solvers used, and the installed versions of
+        the numerical packages.
+    command : str or None
+        The command line (or call) that made the certificate.
+
+    Examples
+    --------
+    >>> from pwl_kkt import Network, verify_kkt_exact
+    >>> cert = certificate_of(verify_kkt_exact(Network([0], [1], [1]), [1, 2], [1, 1]))
+    >>> cert.kind, cert.claim, cert.data["x"]
+    ('kkt-exact', {'is_kkt': False, 'proof': 'farkas'}, ['1', '2'])
+    """
+
+    kind: str
+    network: dict | None
+    data: dict
+    claim: dict
+    proof: dict
+    software: dict = field(default_factory=dict, compare=False)
+    command: str | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object written to the file."""
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "kind": self.kind,
+            "claim": self.claim,
+            "network": self.network,
+            "data": self.data,
+            "proof": self.proof,
+            "software": self.software,
+            "command": self.command,
+        }
+
+    @classmethod
+    def from_dict(cls, d: object) -> CertificateFile:
+        """Read :meth:`to_dict` output, checking the envelope (format, kind, fields)."""
+        if not isinstance(d, dict) or d.get("format") != FORMAT:
+            raise FileFormatError(f"not a pwl-kkt certificate (no \"format\": {FORMAT!r})")
+        if d.get("format_version") != FORMAT_VERSION:
+            raise FileFormatError(
+                f"certificate format version {d.get('format_version')!r} is not supported "
+                f"(this pwl_kkt reads version {FORMAT_VERSION})"
+            )
+        kind = d.get("kind")
+        if kind not in _KINDS:
+            known = ", ".join(sorted(_KINDS))
+            raise FileFormatError(f"unknown certificate kind {kind!r} (known: {known})")
+        for key in ("claim", "data", "proof"):
+            if not isinstance(d.get(key), dict):
+                raise FileFormatError(f"certificate field {key!r} is missing or not an object")
+        return cls(
+            kind=kind,
+            network=d.get("network"),
+            data=d["data"],
+            claim=d["claim"],
+            proof=d["proof"],
+            software=d.get("software") or {},
+            command=d.get("command"),
+        )
+
+    def to_json(self) -> str:
+        """JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> CertificateFile:
+        """Inverse of :meth:`to_json`."""
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise FileFormatError(f"certificate is not valid JSON: {exc}") from None
+
+    def summary(self) -> list[tuple[str, str]]:
+        """``(quantity, value)`` rows: the claim, the instance size and the software."""
+        rows = [(key, _show(value)) for key, value in self.claim.items()]
+        if self.network is not None:
+            rows.append(("width", str(len(self.network["w"]))))
+        rows.append(("data points", str(len(self.data["x"]))))
+        rows.append(("pwl_kkt", str(self.software.get("pwl_kkt", "?"))))
+        return rows
+
+    def to_latex(self) -> str:
+        r"""A LaTeX ``tabular`` of :meth:`summary` (booktabs rules).
+
+        Examples
+        --------
+        >>> from pwl_kkt import Network, verify_kkt_exact
+        >>> r = verify_kkt_exact(Network([0], [1], [1]), [1, -1], [1, 1])
+        >>> print(certificate_of(r).to_latex().splitlines()[5])
+        \texttt{is\_kkt} & yes \\
+        """
+        return latex_table(["quantity", "value"], self.summary(), caption=_KIND_TITLES[self.kind])
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{_KIND_TITLES[self.kind]}**", "", "| quantity | value |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in self.summary()]
+        return "\n".join(lines)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#",
+                  "$": r"\$", "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}"}
+
+
+def _latex_escape(text: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
+
+
+def latex_table(header: list[str], rows: list[tuple], caption: str | None = None) -> str:
+    r"""A booktabs LaTeX ``tabular`` (first column in ``\texttt``, cells escaped).
+
+    Examples
+    --------
+    >>> print(latex_table(["a", "b_c"], [("x_1", 2)]))
+    \begin{tabular}{ll}
+    \toprule
+    a & b\_c \\
+    \midrule
+    \texttt{x\_1} & 2 \\
+    \bottomrule
+    \end{tabular}
+    """
+    def cell(v: object) -> str:
+        return _latex_escape(v if isinstance(v, str) else _show(v))
+
+    lines = []
+    if caption:
+        lines.append(f"% {caption}")
+    lines += [
+        r"\begin{tabular}{" + "l" * len(header) + "}",
+        r"\toprule",
+        " & ".join(cell(h) for h in header) + r" \\",
+        r"\midrule",
+    ]
+    for row in rows:
+        first, *rest = row
+        lines.append(" & ".join([rf"\texttt{{{cell(first)}}}", *map(cell, rest)]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)
+
+
+# --- the instance as exact text --------------------------------------------------------------
+
+
+def _text(value: object, exact: bool) -> str:
+    return fraction_text(value) if exact else repr(float(value))
+
+
+def _network_dict(net: Network) -> dict:
+    parts = net.fractions() if net.is_exact else net.arrays()
+    d: dict[str, Any] = {k: [_text(t, net.is_exact) for t in p] for k, p in zip("wbv", parts)}
+    d["exact"] = net.is_exact
+    return d
+
+
+def _data_dict(data: Dataset) -> dict:
+    xs = data.x_exact if data.is_exact else data.x_float
+    return {
+        "x": [_text(t, data.is_exact) for t in xs],
+        "y": [int(t) for t in data.y.tolist()],
+        "exact": data.is_exact,
+    }
+
+
+def _network(d: dict | None) -> Network:
+    if not isinstance(d, dict) or not all(isinstance(d.get(k), list) for k in "wbv"):
+        raise FileFormatError("certificate has no network {'w', 'b', 'v'}")
+    if d.get("exact"):
+        return Network(d["w"], d["b"], d["v"], exact=True)
+    return Network(*(np.array([float(t) for t in d[k]]) for k in "wbv"))
+
+
+def _data(d: dict) -> Dataset:
+    if not isinstance(d.get("x"), list) or not isinstance(d.get("y"), list):
+        raise FileFormatError("certificate data needs lists 'x' and 'y'")
+    if d.get("exact"):
+        return Dataset(d["x"], d["y"], exact=True)
+    return Dataset(np.array([float(t) for t in d["x"]]), d["y"])
+
+
+def _software(solvers: str) -> dict:
+    from . import __version__
+
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "pwl_kkt": __version__,
+        "python": platform.python_version(),
+        "solvers": solvers,
+        "packages": versions,
+    }
+
+
+# --- the registry of kinds ---------------------------------------------------------------------
+
+Build = Callable[[Any], tuple[dict, dict, str]]  # result -> (claim, proof, solvers)
+Check = Callable[[Network | None, Dataset, dict, dict], str]  # -> the reason it holds; raises
+
+
+class ClaimRejected(Exception):
+    """Raised by a kind's check when the claim does not hold; the message is the reason.
+
+    Examples
+    --------
+    >>> str(ClaimRejected("lambda_0 < 0"))
+    'lambda_0 < 0'
+    """
+
+
+@dataclass(frozen=True)
+class _Kind:
+    result_type: type
+    title: str
+    build: Build
+    check: Check
+    has_network: bool
+
+
+_KINDS: dict[str, _Kind] = {}
+_KIND_TITLES: dict[str, str] = {}
+
+
+def register_kind(
+    kind: str, result_type: type, title: str, build: Build, check: Check, *, has_network: bool
+) -> None:
+    """Register a kind of certificate.
+
+    Parameters
+    ----------
+    kind : str
+        The ``"kind"`` field of the file.
+    result_type : type
+        The result class that :func:`certificate_of` turns into this kind.
+    title : str
+        A short human title (table captions).
+    build : callable
+        ``build(result) -> (claim, proof, solvers)``: JSON-ready dicts and a text naming the
+        solvers used.
+    check : callable
+        ``check(network, data, claim, proof) -> reason``: re-checks the claim from scratch and
+        returns a one-line reason it holds; raises :class:`ClaimRejected` with the reason it
+        does not (a :class:`~pwl_kkt.errors.PwlKktError` from rebuilding the instance is
+        reported as an invalid instance).
+    has_network : bool
+        Whether the result is about a network (embedded) or about the data alone.
+
+    Notes
+    -----
+    Registering also gives ``result_type`` the displays built from its claim, unless it
+    defines its own: ``to_latex()`` (a booktabs table), ``_repr_markdown_()`` and
+    ``_repr_html_()`` (Jupyter).
+    """
+    _KINDS[kind] = _Kind(result_type, title, build, check, has_network)
+    _KIND_TITLES[kind] = title
+    for name, method in (
+        ("to_latex", _result_latex),
+        ("_repr_markdown_", _result_markdown),
+        ("_repr_html_", _result_html),
+    ):
+        if name not in vars(result_type):
+            setattr(result_type, name, method)
+
+
+def _result_rows(result: object) -> tuple[str, list[tuple[str, str]]]:
+    kind = next(k for k, s in _KINDS.items() if isinstance(result, s.result_type))
+    claim, _, solvers = _KINDS[kind].build(result)
+    return _KIND_TITLES[kind], [(k, _show(v)) for k, v in claim.items()] + [("solvers", solvers)]
+
+
+def _result_latex(self: object) -> str:
+    r"""A LaTeX ``tabular`` of the claim (booktabs rules).
+
+    Examples
+    --------
+    >>> from pwl_kkt import Network, certify_global
+    >>> print(certify_global(Network([3], [4], [5]), ["3/4"], [1]).to_latex().splitlines()[5])
+    \texttt{is\_global} & yes \\
+    """
+    title, rows = _result_rows(self)
+    return latex_table(["quantity", "value"], rows, caption=title)
+
+
+def _result_markdown(self: object) -> str:
+    title, rows = _result_rows(self)
+    return "\n".join(
+        [f"**{title}**", "", "| quantity | value |", "|---|---|"]
+        + [f"| {k} | {v} |" for k, v in rows]
+    )
+
+
+def _result_html(self: object) -> str:
+    from html import escape
+
+    title, rows = _result_rows(self)
+    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<p><b>{escape(title)}</b></p><table><tbody>{body}</tbody></table>"
+
+
+def certificate_of(result: object, *, command: str | None = None) -> CertificateFile:
+    """Wrap a result (KKT, exact KKT, global, optimum) as a :class:`CertificateFile`.
+
+    The result must carry its network and data (the exact KKT result does); otherwise pass
+    them to :func:`certificate_for`.
+
+    Examples
+    --------
+    >>> from pwl_kkt import Network, verify_kkt_exact
+    >>> certificate_of(verify_kkt_exact(Network([0], [1], [1]), [1, -1], [1, 1])).kind
+    'kkt-exact'
+    """
+    net = getattr(result, "network", None)
+    data = getattr(result, "data", None)
+    return certificate_for(result, net, data, command=command)
+
+
+def certificate_for(
+    result: object, network: Network | None, data: Dataset, *, command: str | None = None
+) -> CertificateFile:
+    """A :class:`CertificateFile` of ``result`` about ``network`` on ``data``.
+
+    Examples
+    --------
+    >>> from pwl_kkt import Dataset, Network, certify_kkt
+    >>> net, data = Network([0], [1], [1]), Dataset([1.0, -1.0], [1, 1])
+    >>> cert = certificate_for(certify_kkt(net, data), net, data)
+    >>> cert.kind, cert.claim["is_kkt"], verify_certificate(cert).holds
+    ('kkt', True, True)
+    """
+    found = [(k, s) for k, s in _KINDS.items() if isinstance(result, s.result_type)]
+    if not found:
+        raise PwlKktError(f"no certificate kind for a {type(result).__name__}")
+    kind, spec = found[0]
+    if not isinstance(data, Dataset):
+        raise PwlKktError(f"a {kind!r} certificate needs the Dataset it is about")
+    if spec.has_network and not isinstance(network, Network):
+        raise PwlKktError(f"a {kind!r} certificate needs the Network it is about")
+    claim, proof, solvers = spec.build(result)
+    return CertificateFile(
+        kind=kind,
+        network=_network_dict(network) if spec.has_network else None,
+        data=_data_dict(data),
+        claim=claim,
+        proof=proof,
+        software=_software(solvers),
+        command=command,
+    )
+
+
+def write_certificate(cert: CertificateFile, path: str | os.PathLike) -> None:
+    """Write ``cert`` as JSON to ``path`` (atomically: no partial file on failure).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from pwl_kkt import Network, verify_kkt_exact
+    >>> cert = certificate_of(verify_kkt_exact(Network([0], [1], [1]), [1, -1], [1, 1]))
+    >>> path = os.path.join(tempfile.mkdtemp(), "cert.json")
+    >>> write_certificate(cert, path)
+    >>> read_certificate(path) == cert
+    True
+    """
+    from .io import _atomic_write
+
+    _atomic_write(Path(path), (cert.to_json() + "\n").encode())
+
+
+def read_certificate(path: str | os.PathLike) -> CertificateFile:
+    """Read a certificate file (:class:`~pwl_kkt.errors.FileFormatError` if malformed).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "bad.json")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write('{"kind": "kkt"}')
+    >>> read_certificate(path)
+    Traceback (most recent call last):
+    ...
+    pwl_kkt.errors.FileFormatError: ...: not a pwl-kkt certificate ...
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise FileFormatError(f"{p}: not a UTF-8 JSON certificate") from None
+    try:
+        return CertificateFile.from_json(text)
+    except FileFormatError as exc:
+        raise FileFormatError(f"{p}: {exc}") from None
+
+
+def verify_certificate(cert: CertificateFile) -> Verdict:
+    """Re-check a certificate from scratch (exact claims exactly); never raises on bad proofs.
+
+    Returns
+    -------
+    Verdict
+        ``holds`` and a one-line ``reason`` (what was checked, or the first thing that
+        fails).
+
+    Examples
+    --------
+    >>> from pwl_kkt import Network, verify_kkt_exact
+    >>> cert = certificate_of(verify_kkt_exact(Network([0, 0], [1, 0], [1, 0]), [4, -4], [1, 1]))
+    >>> forged = CertificateFile.from_dict(
+    ...     dict(cert.to_dict(), proof=dict(cert.proof, lambdas=["1/3", "1/2"])))
+    >>> verify_certificate(forged)
+    Verdict(holds=False, reason='the exact re-check fails: w-equation of neuron 0: 0 != -2/3')
+    """
+    spec = _KINDS[cert.kind]
+    try:
+        net = _network(cert.network) if spec.has_network else None
+        data = _data(cert.data)
+        return Verdict(True, spec.check(net, data, cert.claim, cert.proof))
+    except ClaimRejected as exc:
+        return Verdict(False, str(exc))
+    except PwlKktError as exc:
+        return Verdict(False, f"the embedded instance is invalid: {exc}")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+        return Verdict(False, f"malformed proof data ({type(exc).__name__}: {exc})")
+
+
+def _require(ok: bool, reason: str) -> None:
+    if not ok:
+        raise ClaimRejected(reason)
+
+
+def _close(a: float, b: float, rtol: float = _NUMERIC_RTOL) -> bool:
+    return math.isclose(a, b, rel_tol=rtol, abs_tol=rtol)
+
+
+# --- kind "kkt-exact" ----------------------------------------------------------------------------
+
+
+def _build_kkt_exact(res: Any) -> tuple[dict, dict, str]:
+    proof = res.to_dict()
+    del proof["network"], proof["data"]
+    solvers = {
+        "lp+domainmatrix": "HiGHS (scipy.optimize.linprog) guess, SymPy DomainMatrix over QQ",
+        "exact-simplex": "exact Bland's-rule simplex over fractions.Fraction",
+        "direct": "none (a violated equation)",
+    }.get(res.method, res.method)
+    return {"is_kkt": res.is_kkt, "proof": res.proof}, proof, solvers
+
+
+def _check_kkt_exact(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
+    from .exact import ExactKKTResult
+
+    _require(net is not None, "the certificate has no network")
+    _require(net.is_exact and data.is_exact, "an exact claim needs an exact network and data")
+    full = dict(proof, network=_network_dict(net), data=_data_dict(data))
+    res = ExactKKTResult.from_dict(full)
+    _require(
+        bool(claim.get("is_kkt")) == res.is_kkt and claim.get("proof") == res.proof,
+        "the claim does not match the proof data",
+    )
+    problem = res.recheck_problem()
+    _require(problem is None, f"the exact re-check fails: {problem}")
+    return res.reason if res.is_kkt else f"not KKT, proved exactly: {res.reason}"
+
+
+# --- kind "kkt" ----------------------------------------------------------------------------------
+
+
+def _build_kkt(cert: Any) -> tuple[dict, dict, str]:
+    claim = {"is_kkt": cert.is_kkt, "eps": cert.eps, "delta": cert.delta, "kkt_tol": cert.kkt_tol}
+    return claim, cert.to_dict(), f"cvxpy ({cert.status}; cvxpy's default conic solver)"
+
+
+def _check_kkt(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
+    from .kkt import KKTCertificate, _residual, _structure, certify_kkt
+
+    _require(net is not None, "the certificate has no network")
+    cert = KKTCertificate.from_dict(proof)
+    _require(claim.get("is_kkt") == cert.is_kkt, "the claim does not match the proof data")
+    if not cert.is_kkt:
+        # A failed numeric certificate proves nothing by its multipliers: re-solve.
+        again = certify_kkt(
+            net, data, support_tol=cert.support_tol, zero_tol=cert.zero_tol,
+            kkt_tol=cert.kkt_tol,
+        )
+        _require(not again.is_kkt, f"re-solving finds eps = {again.eps:.3e} <= kkt_tol")
+        return f"not KKT at tolerance {cert.kkt_tol:g}: re-solving gives eps = {again.eps:.3e}"
+    st = _structure(net, data.require_separable(), cert.support_tol, cert.zero_tol)
+    support = sorted(int(i) for i in st.support)
+    _require(
+        list(cert.support) == support, f"the support set is {support}, not {list(cert.support)}"
+    )
+    _require(len(cert.lambdas) == data.n, f"{len(cert.lambdas)} lambdas for {data.n} points")
+    _require(min(cert.lambdas) >= 0, "a multiplier is negative")
+    off = [i for i, t in enumerate(cert.lambdas) if t and i not in set(support)]
+    _require(not off, f"lambda_{off[0] if off else 0} is nonzero off the support set")
+    stored_mu = {(i, j): m for i, j, m in cert.mu}
+    pairs = [(int(st.support[p]), int(j)) for p, j in zip(st.zpos.tolist(), st.zneuron.tolist())]
+    _require(set(stored_mu) == set(pairs), "the near-zero pairs differ from the stored mu")
+    lam = np.array([cert.lambdas[i] for i in st.support.tolist()])
+    mu = np.array([stored_mu[p] for p in pairs], dtype=np.float64)
+    _require(
+        all(0 <= m <= cert.lambdas[i] for (i, _), m in zip(pairs, mu.tolist())),
+        "some mu_ij lies outside [0, lambda_i]",
+    )
+    res = _residual(st, lam, mu)
+    sq = float(st.w @ st.w + st.b @ st.b + st.v @ st.v)
+    eps = float(np.linalg.norm(res)) / math.sqrt(sq)
+    delta = max(float(lam @ (st.q[st.support] - 1.0)), 0.0)
+    _require(eps <= cert.kkt_tol, f"recomputed eps = {eps:.3e} exceeds kkt_tol = {cert.kkt_tol:g}")
+    _require(
+        _close(eps, cert.eps, 1e-6) and _close(delta, cert.delta, 1e-6),
+        f"recomputed eps = {eps:.6e}, delta = {delta:.6e} differ from the stored "
+        f"{cert.eps:.6e}, {cert.delta:.6e}",
+    )
+    return (
+        f"(eps, delta)-KKT at tolerance {cert.kkt_tol:g}: recomputed eps = {eps:.3e}, "
+        f"delta = {delta:.3e} from the stored multipliers"
+    )
+
+
+# --- kind "global" -------------------------------------------------------------------------------
+
+
+def _build_global(cert: Any) -> tuple[dict, dict, str]:
+    solvers = (
+        "exact rationals (dual maximum, KKT substitution); cvxpy for the multiplier search"
+        if cert.exact
+        else "cvxpy (float)"
+    )
+    claim = {"is_global": cert.is_global, "proof": cert.proof, "exact": cert.exact}
+    return claim, cert.to_dict(), solvers
+
+
+def _check_global(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
+    from .duality import max_abs_dual
+    from .exact import verify_kkt_exact
+    from .globalopt import GlobalCertificate, _kkt_holds_exact, _margins_exact, certify_global
+
+    _require(net is not None, "the certificate has no network")
+    cert = GlobalCertificate.from_dict(proof)
+    _require(
+        claim.get("is_global") == cert.is_global and claim.get("proof") == cert.proof,
+        "the claim does not match the proof data",
+    )
+    if not cert.exact:
+        again = certify_global(net, data)
+        _require(
+            again.is_global == cert.is_global,
+            f"re-running the float decision gives is_global = {again.is_global}",
+        )
+        return f"float decision reproduced (max |G| = {again.max_abs_float:.6g}; not a proof)"
+    _require(net.is_exact and data.is_exact, "an exact claim needs an exact network and data")
+    margins = _margins_exact(net, data)
+    m = min(margins)
+    _require(m > 0, "the network misclassifies a point")
+    value = net.sq_norm_exact() / (2 * m)
+    _require(value == cert.value, f"1/2 ||theta||^2 at margin 1 is {value}, not {cert.value}")
+    if cert.proof == "weak-duality":
+        lam = list(cert.lambdas)
+        _require(len(lam) == data.n, f"{len(lam)} lambdas for {data.n} points")
+        _require(_kkt_holds_exact(net, data, lam), "the stored lambdas are not KKT multipliers")
+        dm = max_abs_dual(lam, data, exact=True)
+        _require(dm.max_sq <= 1, f"max |G|^2 = {dm.max_sq} > 1: weak duality does not apply")
+        total = sum(lam, Fraction(0))
+        _require(total == value, f"sum lambda = {total} differs from the value {value}")
+        return f"global optimum for every width: max |G|^2 = {dm.max_sq} <= 1, P* = {total}"
+    if cert.improving is not None:
+        imp = cert.improving.to_exact()
+        imp_margins = _margins_exact(imp, data)
+        _require(min(imp_margins) >= 1, "the improving network has a margin below 1")
+        imp_value = imp.sq_norm_exact() / 2
+        _require(imp_value < value, f"the improving network's value {imp_value} is not < {value}")
+        return (
+            f"not a global optimum: a feasible width-{imp.width} network has "
+            f"1/2 ||theta'||^2 = {float(imp_value):.10g} < {float(value):.10g}"
+        )
+    _require(cert.proof == "not-kkt", "a refutation needs an improving network")
+    res = verify_kkt_exact(net, data)
+    _require(not res.is_kkt, "the network is a KKT point after all")
+    return f"not a global optimum: not even a KKT point ({res.reason})"
+
+
+# --- kind "optimum" ------------------------------------------------------------------------------
+
+
+def _build_optimum(opt: Any) -> tuple[dict, dict, str]:
+    claim = {"P_star": opt.P_star, "P_star_exact": opt.P_star_exact, "gap": opt.gap}
+    return claim, opt.to_dict(), "cvxpy (default conic solver, Clarabel) on the exact patterns"
+
+
+def _check_optimum(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
+    from .duality import max_abs_dual
+    from .optimum import MaxMarginOptimum, _exact_value, optimality_value
+
+    opt = MaxMarginOptimum.from_dict(proof)
+    _require(
+        claim.get("P_star") == opt.P_star and claim.get("P_star_exact") == opt.P_star_exact,
+        "the claim does not match the proof data",
+    )
+    lam = np.asarray(opt.lambdas, dtype=np.float64)
+    _require(lam.size == data.n and bool(np.all(lam >= 0)), "the dual multipliers are malformed")
+    upper = optimality_value(opt.network, data) if opt.network.width else math.inf
+    _require(math.isfinite(upper), "the optimal network misclassifies a point")
+    dm = max_abs_dual(lam, data.x_float, data.y, exact=False)
+    lower = float(lam.sum()) / max(1.0, dm.max_abs_float)
+    tol = _NUMERIC_RTOL * max(1.0, upper)
+    _require(lower <= upper + tol, f"dual bound {lower:.10g} above primal value {upper:.10g}")
+    gap = upper - lower
+    _require(
+        gap <= max(opt.gap, 0.0) + tol,
+        f"recomputed gap {gap:.3e} exceeds the stored gap {opt.gap:.3e}",
+    )
+    _require(lower - tol <= opt.P_star <= upper + tol, f"P* = {opt.P_star} outside the bounds")
+    if opt.P_star_exact is not None:
+        _require(data.is_exact, "an exact P* needs exact data")
+        again = _exact_value(data, lam, opt.network)
+        _require(again == opt.P_star_exact, f"the exact derivation gives {again}")
+        return f"P* = {opt.P_star_exact} proved exactly (primal = dual); gap {gap:.3e}"
+    return f"{lower:.10g} <= P* <= {upper:.10g} (float bounds recomputed; gap {gap:.3e})"
+
+
+def _register_builtin() -> None:
+    from .exact import ExactKKTResult
+    from .globalopt import GlobalCertificate
+    from .kkt import KKTCertificate
+    from .optimum import MaxMarginOptimum
+
+    register_kind("kkt", KKTCertificate, "numeric KKT certificate", _build_kkt, _check_kkt,
+                  has_network=True)
+    register_kind("kkt-exact", ExactKKTResult, "exact KKT decision", _build_kkt_exact,
+                  _check_kkt_exact, has_network=True)
+    register_kind("global", GlobalCertificate, "global optimality (every width)",
+                  _build_global, _check_global, has_network=True)
+    register_kind("optimum", MaxMarginOptimum, "infinite-width optimum P*", _build_optimum,
+                  _check_optimum, has_network=False)
+
+
+_register_builtin()
