@@ -534,7 +534,8 @@ def _cmd_margins(args: argparse.Namespace) -> int:
     from .io import load_data, load_network
 
     net, data = load_network(args.net), load_data(args.data)
-    _require_float_range("margins", net, data)
+    # the network is rescaled inside (homogeneity): only the data must be in float range
+    _require_float_range("margins", data=data)
     rep = margin_report(net, data, n_features=args.features, seed=args.seed)
     _require_finite(rep.to_dict(), "margins (a float64 computation)")
     if args.json:
@@ -597,7 +598,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         "--seed", type=_integer(0), default=D.SEED, help="initialization seed (%(default)s)"
     )
     p.add_argument(
-        "--sigma-h", type=positive, default=D.SIGMA_H, help="hidden-layer init std (%(default)s)"
+        "--sigma-h", type=float, default=D.SIGMA_H, help="hidden-layer init std (%(default)s)"
     )
     p.add_argument(
         "--sigma-o",

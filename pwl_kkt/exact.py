@@ -32,15 +32,16 @@ Proofs:
 * ``"violated"``: the special Farkas vector of one equation that no multiplier enters
   (for instance ``v_j != 0`` for a neuron no support point activates).
 
-Structure (DESIGN.md sections 3 and 7). With the support sorted by x, the strictly active
-support points of a neuron are one half-line and its zero pairs one run, so ``A u`` and
-``A^T y`` are prefix sums: building, substituting and re-checking cost ``O((n + k) log(n + k))``
-rational operations, never an ``n x k`` array. For solving, the ``v``-equation of a neuron
-with ``v_j != 0`` is ``(w_j / v_j)`` times its ``w``-row plus ``(b_j / v_j)`` times its
-``b``-row, consistent iff the neuron is balanced (``v_j^2 = w_j^2 + b_j^2``; otherwise that
-combination is a three-row Farkas proof), and neurons with one activation pattern, no zero
-pairs and one direction ``(w_j, b_j) / v_j`` share one ``w``/``b`` row pair: at a KKT point the
-system has two rows per activation group instead of three per neuron.
+Structure (the KKT system and the activation groups of a KKT point). With the support sorted
+by x, the strictly active support points of a neuron are one half-line and its zero pairs
+one run, so ``A u`` and ``A^T y`` are prefix sums: building, substituting and re-checking
+cost ``O((n + k) log(n + k))`` rational operations, never an ``n x k`` array. For solving,
+the ``v``-equation of a neuron with ``v_j != 0`` is ``(w_j / v_j)`` times its ``w``-row plus
+``(b_j / v_j)`` times its ``b``-row, consistent iff the neuron is balanced (``v_j^2 = w_j^2
++ b_j^2``; otherwise that combination is a three-row Farkas proof), and neurons with one
+activation pattern, no zero pairs and one direction ``(w_j, b_j) / v_j`` share one
+``w``/``b`` row pair: at a KKT point the system has two rows per activation group instead of
+three per neuron.
 
 Candidates come from a floating LP (HiGHS via :func:`scipy.optimize.linprog`) on that grouped
 system; the exact step solves the guessed face over QQ with python-flint's ``fmpq_mat``.
@@ -523,7 +524,7 @@ def _kkt_reason(m: Fraction, total: Fraction) -> str:
 
 @dataclass(frozen=True)
 class _Reduced:
-    """The system with one row pair per activation group (DESIGN.md section 7).
+    """The system with one row pair per activation group (the reduced system of the limit).
 
     For ``v_j != 0`` the ``w``- and ``b``-equations of neuron j divided by ``v_j`` read
     ``sum_{i in A_j} lambda_i y_i (x_i, 1) (+ its mu terms) = (w_j, b_j) / v_j``: neurons with

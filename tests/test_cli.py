@@ -118,7 +118,7 @@ def test_options_are_checked_before_work(run_cli, tmp_path, net_file, argv, mess
         (["certify", "{big}", "{data}"], "certify (without --exact) computes in float64"),
         (["train", "{far}", "--width", "2"], "max |x_i| = 1e+300 exceeds 1e+100"),
         (["train", "{data}", "--width", "2", "--sigma-h", "1e300"], "train computes in float64"),
-        (["margins", "{big}", "{data}"], "margins computes in float64"),
+        (["margins", "{big}", "{far}"], "margins computes in float64"),
         (["optimum", "{far}"], "optimum computes in float64"),
     ],
 )
