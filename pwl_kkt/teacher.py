@@ -568,6 +568,7 @@ def init_network(
         raise InvalidValueError(f"sigma_h: {sigma_h!r} must be a positive finite number")
     if not (math.isfinite(so) and so >= 0):
         raise InvalidValueError(f"sigma_o: {sigma_o!r} must be a non-negative finite number")
+    so = abs(so)  # -0.0 passes the check above and means 0, but numpy refuses a scale of -0.0
     rng = _seeding.rng(seed)
     w = rng.normal(0.0, sh, int(k))
     b = rng.normal(0.0, sh, int(k))

@@ -323,3 +323,11 @@ def test_setup_with_user_teacher_and_piecewise_density():
     s = teacher_student_setup(r=2, n=50, k=4, teacher=teacher, distribution=dist, seed=1)
     assert s.teacher == teacher and s.rho == Fraction(2, 3)
     assert population_error(s.teacher, s.teacher, dist) == 0
+
+
+def test_init_network_with_negative_zero_output_scale_gives_zero_output_weights() -> None:
+    # -0.0 is a valid zero scale (it compares >= 0), not an error from numpy
+    from pwl_kkt import init_network
+
+    net = init_network(4, sigma_o=-0.0, seed=1)
+    assert all(v == 0 for v in net.arrays()[2])
