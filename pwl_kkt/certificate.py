@@ -14,8 +14,7 @@ the command line that produced it. ``pwl-kkt verify CERT.json`` (or
 
 Every file has a ``"kind"``. Each kind is one entry of a registry, so a new kind of claim
 needs one :func:`register_kind` call with a function building the claim and proof from a
-result and a function checking them (the limit proof of gradient flow's KKT point is meant to
-be added this way, as kind ``"limit"``):
+result and a function checking them:
 
 ``"kkt"``
     a numeric (eps, delta)-KKT certificate (:func:`pwl_kkt.certify_kkt`);
@@ -25,7 +24,11 @@ be added this way, as kind ``"limit"``):
     global optimality for every width, or its refutation (:func:`pwl_kkt.certify_global`);
 ``"optimum"``
     the infinite-width optimum ``P*`` with a primal network and dual multipliers
-    (:func:`pwl_kkt.global_max_margin`).
+    (:func:`pwl_kkt.global_max_margin`);
+``"limit"``
+    a ball-arithmetic proof that an exact KKT point lies near a network, with its region count
+    (:func:`pwl_kkt.prove_kkt_point`, the proof of :func:`pwl_kkt.kkt_limit`); the check redoes
+    the proof from the embedded network and data.
 
 Examples
 --------
@@ -434,7 +437,8 @@ def certificate_of(result: object, *, command: str | None = None) -> Certificate
     >>> certificate_of(verify_kkt_exact(Network([0], [1], [1]), [1, -1], [1, 1])).kind
     'kkt-exact'
     """
-    net = getattr(result, "network", None)
+    # A proof is about the network it was asked about (its input), not the center it found.
+    net = getattr(result, "input_network", getattr(result, "network", None))
     data = getattr(result, "data", None)
     return certificate_for(result, net, data, command=command)
 
@@ -744,11 +748,81 @@ def _check_optimum(net: Network | None, data: Dataset, claim: dict, proof: dict)
     return f"{lower:.10g} <= P* <= {upper:.10g} (float bounds recomputed; gap {gap:.3e})"
 
 
+# --- kind "limit" --------------------------------------------------------------------------------
+
+
+def _build_limit(p: Any) -> tuple[dict, dict, str]:
+    claim = {
+        "proven": p.proven,
+        "regions": p.regions,
+        "regions_range": None if p.regions_range is None else list(p.regions_range),
+        "radius": p.radius if p.proven else None,
+        "sq_norm": p.sq_norm,
+        "exact": p.exact,
+    }
+    proof = {
+        "center": _network_dict(p.network),
+        "precision": p.precision,
+        "support": list(p.support),
+        "lambdas": list(p.lambdas),
+        "reason": p.reason,
+    }
+    return claim, proof, "python-flint arb balls (Krawczyk test); float Newton for the center"
+
+
+def _distance_up(a: Network, b: Network) -> float:
+    """An upper bound of ``||a - b||`` over all parameters (exact squares, rounded up)."""
+    parts = zip(a.fractions() if a.is_exact else a.arrays(),
+                b.fractions() if b.is_exact else b.arrays())
+    sq = sum(((Fraction(s) - Fraction(t)) ** 2 for p, q in parts for s, t in zip(p, q)),
+             Fraction(0))
+    r = math.sqrt(sq)
+    while Fraction(r) ** 2 < sq:  # float rounding may land below the true root
+        r = math.nextafter(r, math.inf)
+    return r
+
+
+def _check_limit(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
+    from .proof import prove_kkt_point
+
+    _require(net is not None, "the certificate has no network")
+    again = prove_kkt_point(net, data, precision=int(proof["precision"]))
+    _require(
+        again.proven == bool(claim["proven"]),
+        f"re-proving gives proven = {again.proven} ({again.reason})",
+    )
+    rng = None if again.regions_range is None else list(again.regions_range)
+    _require(
+        again.regions == claim["regions"] and rng == claim["regions_range"],
+        f"re-proving gives regions = {again.regions}, range {rng}, not {claim['regions']}, "
+        f"range {claim['regions_range']}",
+    )
+    if not again.proven:
+        return f"not proven, reproduced: {again.reason}"
+    _require(
+        list(again.support) == [int(i) for i in proof["support"]],
+        f"re-proving finds the support {list(again.support)}, not {proof['support']}",
+    )
+    # The claim is a ball around the stored center; the new proof gives one around its own
+    # center, so the stored ball holds if it contains the new one.
+    bound = again.radius + _distance_up(again.network, _network(proof["center"]))
+    _require(
+        bound <= float(claim["radius"]),
+        f"re-proving encloses the KKT point only within {bound:.3e} of the center, "
+        f"not the claimed {float(claim['radius']):.3e}",
+    )
+    return (
+        f"re-proven in ball arithmetic: an exact KKT point within {bound:.3g} of the center; "
+        f"effective regions {again.regions if again.regions is not None else rng}"
+    )
+
+
 def _register_builtin() -> None:
     from .exact import ExactKKTResult
     from .globalopt import GlobalCertificate
     from .kkt import KKTCertificate
     from .optimum import MaxMarginOptimum
+    from .proof import KKTProof
 
     register_kind("kkt", KKTCertificate, "numeric KKT certificate", _build_kkt, _check_kkt,
                   has_network=True)
@@ -758,6 +832,8 @@ def _register_builtin() -> None:
                   _build_global, _check_global, has_network=True)
     register_kind("optimum", MaxMarginOptimum, "infinite-width optimum P*", _build_optimum,
                   _check_optimum, has_network=False)
+    register_kind("limit", KKTProof, "proof of a KKT point of the max-margin problem",
+                  _build_limit, _check_limit, has_network=True)
 
 
 _register_builtin()

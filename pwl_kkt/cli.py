@@ -666,6 +666,7 @@ def _add_limit(sub: argparse._SubParsersAction) -> None:
     _add_net_data(p)
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.add_argument("--out", help="write the KKT network here (.json, .npz, .pt)")
+    _add_certificate(p)
     p.set_defaults(func=_cmd_limit)
 
 
@@ -693,6 +694,7 @@ def _cmd_limit(args: argparse.Namespace) -> int:
     }
     if args.out:
         save_network(lim.network, args.out)
+    _write_certificate(args, proof, proof.input_network, proof.data)
     if args.json:
         _print_json(summary)
         return 0

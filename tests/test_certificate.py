@@ -165,3 +165,44 @@ def test_latex_and_markdown(tmp_path):
     path.write_text(cert.to_json())
     assert read_certificate(path) == cert
 
+
+
+def _shift(part, i):  # entry i of the network's or data's exact or float text, plus 1/2
+    xs = part["x"] if "x" in part else part["w"]
+    xs[i] = str(Fraction(xs[i]) + Fraction(1, 2)) if part["exact"] else repr(float(xs[i]) + 0.5)
+
+
+def _weight_changed(d):  # one network weight changed: w_0 -> w_0 + 1/2
+    _shift(d["network"], 0)
+
+
+def _point_moved(d):  # one support point moved by 1/2 (a point off the support can move a
+    # little without changing the KKT point: the claim would still be true)
+    _shift(d["data"], d["proof"]["support"][0])
+
+
+def _limit_certificate_checks(run_cli, tmp_path, net, data, regions):
+    cert, out = _issued(run_cli, tmp_path, net, data, "limit")
+    d = json.loads(cert.read_text())
+    assert d["kind"] == "limit" and d["claim"]["proven"] is True
+    assert d["claim"]["regions"] == regions and d["claim"]["radius"] > 0
+    assert out.startswith("verified (limit)") and "re-proven in ball arithmetic" in out
+    for name, edit in (("w.json", _weight_changed), ("x.json", _point_moved)):
+        code, out, err = run_cli("verify", _tampered(cert, tmp_path, name, edit))
+        assert code == 2 and out == "" and err.count("\n") == 1 and "REJECTED" in err, err
+
+
+def test_limit_certificate_example_1(run_cli, tmp_path):
+    # Example 1 of Safran, Vardi & Lee (NeurIPS 2022): theta(0) is an exact KKT point with
+    # one effective region.
+    net, data = Network([0, 0], [1, 0], [1, 0]), Dataset([4, -4], [1, 1])
+    _limit_certificate_checks(run_cli, tmp_path, net, data, regions=1)
+
+
+def test_limit_certificate_trained_teacher_student(run_cli, tmp_path):
+    from pwl_kkt import kkt_limit, teacher_student_setup, train
+
+    setup = teacher_student_setup(1, 20, 12, seed=1)
+    net, _ = train(setup.init, setup.data, steps=1000, lr=0.05, progress=False)
+    regions = kkt_limit(net, setup.data, prove=True).proof.regions  # the library's own count
+    _limit_certificate_checks(run_cli, tmp_path, net, setup.data, regions=regions)
