@@ -28,10 +28,10 @@ import time
 
 import numpy as np
 
-from pwl_kkt import _fastgrad as fg
 from pwl_kkt import train
-from pwl_kkt.teacher import teacher_student_setup
-from pwl_kkt.train import _evaluate, _smoothed_margin
+from pwl_kkt.setting.teacher import teacher_student_setup
+from pwl_kkt.training import _fastgrad as fg
+from pwl_kkt.training.train import _evaluate, _smoothed_margin
 
 
 def baseline_flow(net, data, steps: int, lr: float, max_time: float | None = None, stop=None):

@@ -6,7 +6,7 @@ For random data of each size ``n`` (x uniform on [-5, 5], teacher labels ``sign(
 seven sign changes as in Safran et al.'s teacher-student setting), measured side by side in one run
 (cvxpy is imported before the clock starts):
 
-- ``exact``: :func:`pwl_kkt.optimum.global_max_margin` -- the convex reformulation of
+- ``exact``: :func:`pwl_kkt.duality.optimum.global_max_margin` -- the convex reformulation of
   Pilanci & Ergen (2020) over *all* ``2m - 1`` activation patterns of the points ``(x_i, 1)``
   (``m`` distinct x), enumerated by sorting. Time includes extracting the network, the dual
   check and the region count.
@@ -43,7 +43,7 @@ import time
 
 import numpy as np
 
-from pwl_kkt.optimum import global_max_margin
+from pwl_kkt.duality.optimum import global_max_margin
 
 
 def make_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

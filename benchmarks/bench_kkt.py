@@ -1,6 +1,6 @@
 """Numeric KKT certificates: sparse prefix-sum formulation vs the dense textbook one (issue 3).
 
-Instances: exact KKT points built by construction (``pwl_kkt._kkt_synth.kkt_instance``:
+Instances: exact KKT points built by construction (``pwl_kkt.kkt._synth.kkt_instance``:
 two Pythagorean template neurons split into k copies, n data points of which two are
 support points), rounded to float64 and perturbed by a relative 1e-9 -- near-KKT networks
 at n = k = 1000, 2000, 10000. Both formulations use the same cvxpy solver (Clarabel) and
@@ -22,8 +22,8 @@ import argparse
 import multiprocessing as mp
 import time
 
-from pwl_kkt._kkt_synth import kkt_instance
-from pwl_kkt.kkt import certify_kkt
+from pwl_kkt.kkt._synth import kkt_instance
+from pwl_kkt.kkt.numeric import certify_kkt
 
 SIZES = (1000, 2000, 10000)
 DENSE_MAX = 2000
@@ -31,7 +31,7 @@ PERTURB = 1e-9
 
 
 def _dense_worker(n: int, out: mp.Queue) -> None:
-    from pwl_kkt._kkt_dense import certify_dense
+    from pwl_kkt.kkt._dense import certify_dense
 
     net, data = kkt_instance(n, n, exact=False, perturb=PERTURB, seed=n)
     t = time.perf_counter()
@@ -77,7 +77,7 @@ def main() -> None:
             print(row + f"{td:>12.3f}{eps_d:>11.2e}{td / ts:>9.1f}")
     print("targets: ratio >= 10 at n = k = 2000; n = k = 10000 in < 30 s")
 
-    from pwl_kkt.exact import verify_kkt_exact
+    from pwl_kkt.kkt.exact import verify_kkt_exact
 
     net, data = kkt_instance(200, 200, exact=True, seed=200)
     t = time.perf_counter()

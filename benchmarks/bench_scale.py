@@ -74,7 +74,7 @@ def _measure(task: str, version: str, n: int, k: int) -> dict:
         import pwl_kkt
 
         # Old certify_global must call the old verify_kkt_exact too.
-        sys.modules["pwl_kkt.exact"] = pwl_kkt.exact = old_module("exact")
+        sys.modules["pwl_kkt.kkt.exact"] = pwl_kkt.kkt.exact = old_module("exact")
     if task == "certify_global":
         from pwl_kkt import kkt_instance
 

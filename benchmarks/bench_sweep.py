@@ -6,7 +6,7 @@ Every run starts from an empty results directory and uses a ``LocalCluster`` on
 127.0.0.1 with single-threaded worker processes; cluster start-up is included,
 as a user would see it, after one untimed warm-up sweep.
 
-1. The standard trial (:func:`pwl_kkt.experiments.run_trial`) with 1 and 2 workers,
+1. The standard trial (:func:`pwl_kkt.experiments.sweep.run_trial`) with 1 and 2 workers,
    trials run inside the workers (the default): the ratio 2-worker / 1-worker is the
    speed-up (ideally 2 on a 2-core machine).
 2. The same grid on 2 workers with every trial in a process of its own
@@ -20,7 +20,7 @@ import argparse
 import tempfile
 import time
 
-from pwl_kkt.experiments import SweepConfig, run_sweep
+from pwl_kkt.experiments.sweep import SweepConfig, run_sweep
 
 
 def timed(config: SweepConfig, workers: int, isolate: bool) -> tuple[float, int]:

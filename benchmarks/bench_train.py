@@ -4,7 +4,7 @@ One "step" is the full-batch exponential loss (Safran et al. 2022, Eq. 2) and it
 (w, b, v) in float64 on the same data, for n = k = 10^3, 10^4, 10^5:
 
 * fast:  ``pwl_kkt.loss_and_grad`` (sorted data, binary search, prefix sums: O((n+k) log(n+k)));
-* dense: ``pwl_kkt._dense.dense_loss_and_grad`` (numpy, O(n k), chunked);
+* dense: ``pwl_kkt.training._dense.dense_loss_and_grad`` (numpy, O(n k), chunked);
 * torch: autograd forward + backward of ``mean(exp(-y * relu(x w + b) @ v))`` on CPU, float64,
   accumulated over row chunks so memory stays bounded (the gradient is the full-batch one).
 
@@ -25,7 +25,7 @@ from functools import partial
 import numpy as np
 
 from pwl_kkt import Network, loss_and_grad
-from pwl_kkt._dense import dense_loss_and_grad
+from pwl_kkt.training._dense import dense_loss_and_grad
 
 _CHUNK_ENTRIES = 2**22
 

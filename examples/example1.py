@@ -17,7 +17,7 @@ from fractions import Fraction
 
 # The margins are exact rationals: N(x) = 1 * relu(0 * x + 1) = 1 for every x.
 from pwl_kkt import Dataset, Network, certify_kkt, kkt_latex, verify_kkt_exact
-from pwl_kkt.exact import exact_margins
+from pwl_kkt.kkt.exact import exact_margins
 
 x, y = [4, -4], [1, 1]
 data = Dataset(x, y)

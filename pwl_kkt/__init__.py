@@ -5,16 +5,9 @@ breakpoint/slope form, its effective linear regions, and certificates about the
 max-margin problem that gradient flow is biased towards.
 """
 
-from .bounds import (
-    SufficientConditions,
-    corollary_5_1_epsilon,
-    corollary_5_1_sample_size,
-    region_bound,
-    theorem_2_3,
-    theorem_3_1,
-    theorem_3_2_lower_bound,
-    theorem_3_2_width,
-)
+import importlib as _importlib
+import sys as _sys
+
 from .certificate import (
     CertificateFile,
     Verdict,
@@ -24,8 +17,25 @@ from .certificate import (
     verify_certificate,
     write_certificate,
 )
-from .data import Dataset
-from .duality import DualMaximum, dual_function, dual_value_exact, max_abs_dual
+from .duality import (
+    DualMaximum,
+    F2MaxMargin,
+    GlobalCertificate,
+    MarginReport,
+    MaxMarginOptimum,
+    activation_patterns,
+    arccos_kernel,
+    certify_global,
+    dual_function,
+    dual_value_exact,
+    global_max_margin,
+    kernel_max_margin,
+    margin_report,
+    max_abs_dual,
+    optimality_gap,
+    optimality_value,
+    random_feature_max_margin,
+)
 from .errors import (
     FileFormatError,
     InvalidDataError,
@@ -36,17 +46,38 @@ from .errors import (
     NotSeparableError,
     PwlKktError,
 )
-from .exact import ExactKKTResult, verify_kkt_exact
-from .f2 import (
-    F2MaxMargin,
-    MarginReport,
-    arccos_kernel,
-    kernel_max_margin,
-    margin_report,
-    random_feature_max_margin,
+from .experiments import SweepSummary, sweep_summary
+from .geometry import (
+    LinearRegions,
+    PiecewiseLinear,
+    Region,
+    Tolerance,
+    count_regions,
+    exact_kinks,
+    linear_regions,
+    merged_regions,
+    piecewise_linear,
+    region_graph,
 )
-from .globalopt import GlobalCertificate, certify_global
-from .io import (
+from .kkt import (
+    ExactKKTResult,
+    KKTCertificate,
+    KKTLimit,
+    KKTProof,
+    KKTSystem,
+    LimitGroup,
+    certify_kkt,
+    kkt_instance,
+    kkt_latex,
+    kkt_limit,
+    kkt_system,
+    prove_kkt_point,
+    verify_kkt_exact,
+)
+from .limits import InputLimits, get_limits, input_limits, set_limits
+from .model import (
+    Dataset,
+    Network,
     load_data,
     load_network,
     network_from_torch,
@@ -54,47 +85,65 @@ from .io import (
     save_data,
     save_network,
 )
-from .kkt import KKTCertificate, certify_kkt
-from .limit import KKTLimit, LimitGroup, kkt_limit
-from .limits import InputLimits, get_limits, input_limits, set_limits
-from .network import Network
-from .optimum import (
-    MaxMarginOptimum,
-    activation_patterns,
-    global_max_margin,
-    optimality_gap,
-    optimality_value,
-)
 from .plot import plot_dual, plot_network
-from .proof import KKTProof, prove_kkt_point
-from .pwl import PiecewiseLinear, exact_kinks, piecewise_linear
-from .regions import (
-    LinearRegions,
-    Region,
-    Tolerance,
-    count_regions,
-    linear_regions,
-    merged_regions,
-    region_graph,
-)
-from .summary import SweepSummary, sweep_summary
-from .symbolic import KKTSystem, kkt_latex, kkt_system
-from .synthetic import kkt_instance
-from .teacher import (
+from .setting import (
     PiecewiseUniform,
+    SufficientConditions,
     TeacherStudent,
     Uniform,
+    corollary_5_1_epsilon,
+    corollary_5_1_sample_size,
     init_network,
     label_changes,
     population_error,
     random_teacher,
+    region_bound,
     rho,
     sign_changes_inside,
     teacher_labels,
     teacher_network,
     teacher_student_setup,
+    theorem_2_3,
+    theorem_3_1,
+    theorem_3_2_lower_bound,
+    theorem_3_2_width,
 )
-from .train import TrainingHistory, loss_and_grad, train
+from .training import TrainingHistory, loss_and_grad, train
+
+# The flat module paths of pwl_kkt 0.1 (``pwl_kkt.exact``, ``pwl_kkt.network``, ...) are
+# documented and appear in pickles, so they stay importable as aliases of the modules'
+# homes in the subpackages.
+_FLAT_PATHS = {
+    "network": "model.network",
+    "data": "model.data",
+    "io": "model.io",
+    "pwl": "geometry.pwl",
+    "regions": "geometry.regions",
+    "exact": "kkt.exact",
+    "symbolic": "kkt.symbolic",
+    "limit": "kkt.limit",
+    "proof": "kkt.proof",
+    "synthetic": "kkt.synthetic",
+    "globalopt": "duality.globalopt",
+    "optimum": "duality.optimum",
+    "f2": "duality.f2",
+    "train": "training.train",
+    "teacher": "setting.teacher",
+    "bounds": "setting.bounds",
+    "report": "experiments.report",
+    "summary": "experiments.summary",
+}
+
+
+def _alias_flat_paths() -> None:
+    for old, new in _FLAT_PATHS.items():
+        module = _importlib.import_module(f"{__name__}.{new}")
+        _sys.modules.setdefault(f"{__name__}.{old}", module)
+        if old not in globals():  # ``pwl_kkt.train`` stays the function
+            globals()[old] = module
+
+
+_alias_flat_paths()
 
 __version__ = "0.1.0"
 

@@ -59,9 +59,9 @@ from typing import Any
 import numpy as np
 
 from ._rational import fraction_text
-from .data import Dataset
 from .errors import FileFormatError, PwlKktError
-from .network import Network
+from .model.data import Dataset
+from .model.network import Network
 
 __all__ = [
     "CertificateFile",
@@ -489,7 +489,7 @@ def write_certificate(cert: CertificateFile, path: str | os.PathLike) -> None:
     >>> read_certificate(path) == cert
     True
     """
-    from .io import _atomic_write
+    from .model.io import _atomic_write
 
     _atomic_write(Path(path), (cert.to_json() + "\n").encode())
 
@@ -574,7 +574,7 @@ def _build_kkt_exact(res: Any) -> tuple[dict, dict, str]:
 
 
 def _check_kkt_exact(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
-    from .exact import ExactKKTResult
+    from .kkt.exact import ExactKKTResult
 
     _require(net is not None, "the certificate has no network")
     _require(net.is_exact and data.is_exact, "an exact claim needs an exact network and data")
@@ -598,7 +598,7 @@ def _build_kkt(cert: Any) -> tuple[dict, dict, str]:
 
 
 def _check_kkt(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
-    from .kkt import KKTCertificate, _residual, _structure, certify_kkt
+    from .kkt.numeric import KKTCertificate, _residual, _structure, certify_kkt
 
     _require(net is not None, "the certificate has no network")
     cert = KKTCertificate.from_dict(proof)
@@ -659,9 +659,14 @@ def _build_global(cert: Any) -> tuple[dict, dict, str]:
 
 
 def _check_global(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
-    from .duality import max_abs_dual
-    from .exact import verify_kkt_exact
-    from .globalopt import GlobalCertificate, _kkt_holds_exact, _margins_exact, certify_global
+    from .duality.dual import max_abs_dual
+    from .duality.globalopt import (
+        GlobalCertificate,
+        _kkt_holds_exact,
+        _margins_exact,
+        certify_global,
+    )
+    from .kkt.exact import verify_kkt_exact
 
     _require(net is not None, "the certificate has no network")
     cert = GlobalCertificate.from_dict(proof)
@@ -716,8 +721,8 @@ def _build_optimum(opt: Any) -> tuple[dict, dict, str]:
 
 
 def _check_optimum(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
-    from .duality import max_abs_dual
-    from .optimum import MaxMarginOptimum, optimality_value
+    from .duality.dual import max_abs_dual
+    from .duality.optimum import MaxMarginOptimum, optimality_value
 
     opt = MaxMarginOptimum.from_dict(proof)
     _require(
@@ -783,7 +788,7 @@ def _distance_up(a: Network, b: Network) -> float:
 
 
 def _check_limit(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
-    from .proof import prove_kkt_point
+    from .kkt.proof import prove_kkt_point
 
     _require(net is not None, "the certificate has no network")
     again = prove_kkt_point(net, data, precision=int(proof["precision"]))
@@ -818,11 +823,11 @@ def _check_limit(net: Network | None, data: Dataset, claim: dict, proof: dict) -
 
 
 def _register_builtin() -> None:
-    from .exact import ExactKKTResult
-    from .globalopt import GlobalCertificate
-    from .kkt import KKTCertificate
-    from .optimum import MaxMarginOptimum
-    from .proof import KKTProof
+    from .duality.globalopt import GlobalCertificate
+    from .duality.optimum import MaxMarginOptimum
+    from .kkt.exact import ExactKKTResult
+    from .kkt.numeric import KKTCertificate
+    from .kkt.proof import KKTProof
 
     register_kind("kkt", KKTCertificate, "numeric KKT certificate", _build_kkt, _check_kkt,
                   has_network=True)

@@ -1,6 +1,6 @@
 """The ``pwl-kkt`` command line.
 
-Every subcommand reads its inputs through :mod:`pwl_kkt.io` (within the limits of
+Every subcommand reads its inputs through :mod:`pwl_kkt.model.io` (within the limits of
 :mod:`pwl_kkt.limits`) and every option is checked before work starts, so bad input
 ends as one line on stderr and exit status 2, and no partial output file is left.
 A broken pipe (``pwl-kkt regions ... | head``) ends quietly with status 141, and
@@ -191,8 +191,8 @@ def _add_regions(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_regions(args: argparse.Namespace) -> int:
-    from .io import load_network
-    from .regions import linear_regions
+    from .geometry.regions import linear_regions
+    from .model.io import load_network
 
     net = load_network(args.net)
     interval = None
@@ -259,9 +259,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _add_certify(sub: argparse._SubParsersAction) -> None:
-    from .kkt import DEFAULT_KKT_TOL as KKT_TOL
-    from .kkt import DEFAULT_SUPPORT_TOL as SUPPORT_TOL
-    from .kkt import DEFAULT_ZERO_TOL as ZERO_TOL
+    from .kkt.numeric import DEFAULT_KKT_TOL as KKT_TOL
+    from .kkt.numeric import DEFAULT_SUPPORT_TOL as SUPPORT_TOL
+    from .kkt.numeric import DEFAULT_ZERO_TOL as ZERO_TOL
 
     p = sub.add_parser("certify", help="KKT certificate of a network for the max-margin problem")
     _add_net_data(p)
@@ -293,7 +293,7 @@ def _about(m: Fraction) -> str:
     """The line saying what a verdict is about: theta itself, or its direction."""
     import sympy
 
-    from ._scale import sqrt_float
+    from .model._scale import sqrt_float
 
     if m == 1:
         return "about: theta itself (min margin exactly 1)"
@@ -310,12 +310,12 @@ def _about(m: Fraction) -> str:
 
 
 def _cmd_certify(args: argparse.Namespace) -> int:
-    from .io import load_data, load_network
+    from .model.io import load_data, load_network
 
     net = load_network(args.net)
     data = load_data(args.data)
     if args.exact:
-        from .exact import verify_kkt_exact
+        from .kkt.exact import verify_kkt_exact
 
         res = verify_kkt_exact(net, data)
         _write_certificate(args, res, res.network, res.data)
@@ -331,7 +331,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
             print("lambdas: " + ", ".join(d["lambdas"]))
         print(res.reason)
         return 0
-    from .kkt import certify_kkt
+    from .kkt.numeric import certify_kkt
 
     _require_float_range("certify (without --exact)", net, data)
     cert = certify_kkt(
@@ -377,7 +377,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .errors import InvalidValueError
-    from .experiments import SweepConfig, run_sweep
+    from .experiments.sweep import SweepConfig, run_sweep
 
     if args.workers < 1:
         raise InvalidValueError(f"--workers: {args.workers} must be at least 1")
@@ -416,8 +416,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .errors import FileFormatError
-    from .experiments import load_results
-    from .report import sweep_figures
+    from .experiments.report import sweep_figures
+    from .experiments.sweep import load_results
 
     if not Path(args.results).is_dir():
         raise FileFormatError(f"{args.results}: not a results directory written by 'pwl-kkt sweep'")
@@ -440,8 +440,8 @@ def _add_global(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_global(args: argparse.Namespace) -> int:
-    from .globalopt import certify_global
-    from .io import load_data, load_network
+    from .duality.globalopt import certify_global
+    from .model.io import load_data, load_network
 
     net, data = load_network(args.net), load_data(args.data)
     cert = certify_global(net, data)
@@ -489,8 +489,8 @@ def _add_optimum(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_optimum(args: argparse.Namespace) -> int:
-    from .io import load_data, save_network
-    from .optimum import global_max_margin
+    from .duality.optimum import global_max_margin
+    from .model.io import load_data, save_network
 
     data = load_data(args.data)
     _require_float_range("optimum", data=data)
@@ -530,8 +530,8 @@ def _add_margins(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_margins(args: argparse.Namespace) -> int:
-    from .f2 import margin_report
-    from .io import load_data, load_network
+    from .duality.f2 import margin_report
+    from .model.io import load_data, load_network
 
     net, data = load_network(args.net), load_data(args.data)
     # the network is rescaled inside (homogeneity): only the data must be in float range
@@ -616,9 +616,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .io import load_data, save_network
-    from .teacher import init_network
-    from .train import train
+    from .model.io import load_data, save_network
+    from .setting.teacher import init_network
+    from .training.train import train
 
     data = load_data(args.data).require_separable()
     net0 = init_network(args.width, args.sigma_h, args.sigma_o, seed=args.seed)
@@ -671,8 +671,8 @@ def _add_limit(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_limit(args: argparse.Namespace) -> int:
-    from .io import load_data, load_network, save_network
-    from .limit import kkt_limit
+    from .kkt.limit import kkt_limit
+    from .model.io import load_data, load_network, save_network
 
     lim = kkt_limit(load_network(args.net), load_data(args.data), prove=True)
     proof = lim.proof

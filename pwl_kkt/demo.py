@@ -82,13 +82,13 @@ def run_demo(
     >>> result.regions_exact <= result.k + 1
     True
     """
-    from .bounds import region_bound
-    from .kkt import certify_kkt
-    from .limit import kkt_limit
-    from .optimum import global_max_margin, optimality_gap
-    from .regions import count_regions
-    from .teacher import label_changes, population_error, teacher_student_setup
-    from .train import train
+    from .duality.optimum import global_max_margin, optimality_gap
+    from .geometry.regions import count_regions
+    from .kkt.limit import kkt_limit
+    from .kkt.numeric import certify_kkt
+    from .setting.bounds import region_bound
+    from .setting.teacher import label_changes, population_error, teacher_student_setup
+    from .training.train import train
 
     say = print if echo else (lambda *a, **k: None)
     if figure is not None:
@@ -183,7 +183,7 @@ def _figure(
     import io
 
     from .errors import require
-    from .io import _atomic_write
+    from .model.io import _atomic_write
 
     require("matplotlib", "plot").use("Agg")
     plt = require("matplotlib.pyplot", "plot")

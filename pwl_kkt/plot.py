@@ -11,10 +11,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._rational import fraction_to_float
-from .data import as_dataset
 from .errors import require
-from .network import Network
-from .regions import linear_regions
+from .geometry.regions import linear_regions
+from .model.data import as_dataset
+from .model.network import Network
 
 __all__ = ["plot_dual", "plot_network", "plot_window"]
 

@@ -17,7 +17,7 @@ SQUARE = {"square": "int64"}
 
 def sleepy_parameters() -> dict:
     """The standard parameters plus ``sleep`` (seconds a trial waits)."""
-    from pwl_kkt.experiments import PARAMETERS, Parameter
+    from pwl_kkt.experiments.sweep import PARAMETERS, Parameter
 
     return {**PARAMETERS, "sleep": Parameter("float", low=0)}
 

@@ -21,7 +21,7 @@ from pwl_kkt import (
     theorem_3_2_lower_bound,
     theorem_3_2_width,
 )
-from pwl_kkt.bounds import sigma_h_bound, sigma_o_bound, width_bound
+from pwl_kkt.setting.bounds import sigma_h_bound, sigma_o_bound, width_bound
 
 # Closed forms are compared to 1e-12 relative: the library evaluates the same expressions
 # in a possibly different order, so only a few ulps of rounding separate them.

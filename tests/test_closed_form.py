@@ -37,8 +37,8 @@ from fractions import Fraction as F
 import pytest
 
 from pwl_kkt import Network
-from pwl_kkt.duality import max_abs_dual
-from pwl_kkt.optimum import global_max_margin
+from pwl_kkt.duality.dual import max_abs_dual
+from pwl_kkt.duality.optimum import global_max_margin
 
 TOL = 1e-6
 

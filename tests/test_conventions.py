@@ -19,8 +19,8 @@ from pwl_kkt import (
     random_teacher,
     teacher_student_setup,
 )
+from pwl_kkt.duality.f2 import random_directions
 from pwl_kkt.errors import InvalidValueError
-from pwl_kkt.f2 import random_directions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -171,7 +171,7 @@ def test_license_citation_and_classifiers():
 
 def test_old_torch_is_refused_before_loading():
     from pwl_kkt.errors import MissingDependencyError
-    from pwl_kkt.io import _check_safe_torch
+    from pwl_kkt.model.io import _check_safe_torch
 
     _check_safe_torch("2.6.0")
     _check_safe_torch("2.13.0+cpu")

@@ -22,7 +22,7 @@ from pwl_kkt import (
     dual_value_exact,
     max_abs_dual,
 )
-from pwl_kkt.globalopt import _kkt_holds_exact
+from pwl_kkt.duality.globalopt import _kkt_holds_exact
 from tests.strategies import (
     exact_datasets,
     kkt_instances,

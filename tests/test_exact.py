@@ -40,7 +40,7 @@ THETA0 = Network([0, 0], [1, 0], [1, 0])
 def _independent_system(net: Network, data: Dataset):
     """Columns and right-hand side of ``theta = sum lambda_i h_i`` (module docstring of exact).
 
-    Written from the maths, not from pwl_kkt.exact: rows are ("w"|"b"|"v", j).
+    Written from the maths, not from pwl_kkt.kkt.exact: rows are ("w"|"b"|"v", j).
     """
     w, b, v = net.fractions()
     xs, ys = data.x_exact, [int(t) for t in data.y.tolist()]
@@ -331,7 +331,7 @@ def test_exact_n200_is_fast():
 def test_exact_simplex_alone_decides_like_the_lp_guess(inst):
     # Without the floating-point guess, the exact Bland simplex must reach the same verdict
     # and its proof must pass the independent check.
-    import pwl_kkt.exact as ex
+    import pwl_kkt.kkt.exact as ex
 
     net, data = inst
     base = verify_kkt_exact(net, data)
@@ -396,9 +396,9 @@ def _full_system_is_feasible(net: Network, data: Dataset) -> bool:
     """Decide the per-neuron system (one row block per neuron, no grouping) exactly.
 
     Columns and rows come from :func:`_independent_system`; the exact phase-1 simplex of
-    pwl_kkt.exact runs on all ``3k`` rows (its answer is checked by substitution or Farkas).
+    pwl_kkt.kkt.exact runs on all ``3k`` rows (its answer is checked by substitution or Farkas).
     """
-    import pwl_kkt.exact as ex
+    import pwl_kkt.kkt.exact as ex
 
     sys_ = ex._build_system(net.to_exact(), data)
     m, support, pairs, lam_cols, mu_cols, rhs = _independent_system(net, data)

@@ -18,7 +18,7 @@ pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
 from pwl_kkt import FileFormatError, InvalidValueError  # noqa: E402
-from pwl_kkt.experiments import (  # noqa: E402
+from pwl_kkt.experiments.sweep import (  # noqa: E402
     PARAMETERS,
     TRIAL_METRICS,
     SweepConfig,
@@ -72,7 +72,7 @@ def test_killed_sweep_resumes_without_loss_or_duplicates(tmp_path):
     results = tmp_path / "results.parquet"
     script = textwrap.dedent(
         f"""
-        from pwl_kkt.experiments import SweepConfig, run_sweep
+        from pwl_kkt.experiments.sweep import SweepConfig, run_sweep
         from tests._sweep_trials import SQUARE, sleepy_parameters, slow_square
         cfg = SweepConfig.from_dict({CONFIG!r}, sleepy_parameters())
         run_sweep(cfg, {str(results)!r}, trial_fn=slow_square, metrics=SQUARE, n_workers=2,
@@ -134,7 +134,7 @@ def test_a_trial_that_kills_its_process_is_recorded_and_the_sweep_goes_on(
 
 def test_an_isolated_trial_gets_the_memory_limit():
     """The worker's memory monitor cannot see a child process: the child has a limit."""
-    from pwl_kkt._trial_process import run_isolated
+    from pwl_kkt.experiments._trial import run_isolated
 
     assert run_isolated(allocates, {"k": 512}, memory_limit=2**30)["metrics"] == {"square": 512}
     outcome = run_isolated(allocates, {"k": 512}, memory_limit=256 << 20)
@@ -221,7 +221,7 @@ def test_corrupt_result_files_are_detected_and_run_again(cluster, tmp_path, run_
 
 
 def test_a_trial_id_cannot_be_set_or_escape_the_folder(tmp_path):
-    from pwl_kkt._sweep_store import trial_path
+    from pwl_kkt.experiments._store import trial_path
 
     for section in ("fixed", "grid"):
         value = "../../outside" if section == "fixed" else ["../../outside"]

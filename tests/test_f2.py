@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pwl_kkt import InvalidDataError, InvalidValueError, Network, NotSeparableError
-from pwl_kkt.f2 import (
+from pwl_kkt.duality.f2 import (
     F2MaxMargin,
     MarginReport,
     arccos_kernel,
@@ -21,7 +21,7 @@ from pwl_kkt.f2 import (
     random_directions,
     random_feature_max_margin,
 )
-from pwl_kkt.optimum import global_max_margin
+from pwl_kkt.duality.optimum import global_max_margin
 
 from .strategies import exact_datasets
 
@@ -195,7 +195,7 @@ def test_cli_margins_bad_data_one_line_error(capsys, tmp_path):
 
 def _sector_feature_matrix(z: np.ndarray) -> np.ndarray:
     """``R`` with two columns per sector: ``R[j] = xt_j^T L_S`` where sector S is active at j."""
-    from pwl_kkt.f2 import _sector_factors
+    from pwl_kkt.duality.f2 import _sector_factors
 
     m = z.size
     L_suf, L_pre = _sector_factors(z)
@@ -221,7 +221,7 @@ def test_sector_moments_factor_the_kernel(xs):
 
 
 def test_delta_minus_sin_has_no_cancellation():
-    from pwl_kkt.f2 import _delta_minus_sin
+    from pwl_kkt.duality.f2 import _delta_minus_sin
 
     d = np.array([1e-8, 1e-3, 0.3, 0.49, 0.51, 2.0, math.pi])
     exact = np.array([float(mp) for mp in _mp_delta_minus_sin(d)])
@@ -239,7 +239,7 @@ def _mp_delta_minus_sin(d):
 @given(exact_datasets(min_size=1, max_size=7))
 def test_structured_kernel_program_equals_the_dense_one(data):
     # The same QP with two different factors of K: values agree to the solver's accuracy.
-    from pwl_kkt.f2 import _min_norm_margin
+    from pwl_kkt.duality.f2 import _min_norm_margin
 
     x = data.x_float
     K = arccos_kernel(x)
@@ -256,7 +256,7 @@ def test_structured_kernel_program_equals_the_dense_one(data):
 def test_column_generation_value_equals_the_full_program(data):
     # Both are interior-point values of the same program (relative accuracy ~1e-8); the
     # column generation stops at a certified duality gap of 1e-6 (1e-4 only when stuck).
-    from pwl_kkt.f2 import _f1_value
+    from pwl_kkt.duality.f2 import _f1_value
 
     p = _f1_value(data)
     assert p is not None
@@ -265,7 +265,7 @@ def test_column_generation_value_equals_the_full_program(data):
 
 def test_column_generation_on_teacher_data():
     from pwl_kkt import Dataset
-    from pwl_kkt.f2 import _f1_value
+    from pwl_kkt.duality.f2 import _f1_value
 
     rng = np.random.default_rng(3)
     x = rng.uniform(-5, 5, 400)

@@ -1,4 +1,4 @@
-"""Numeric KKT certificates (pwl_kkt.kkt): substitution checks, invariances, bad input.
+"""Numeric KKT certificates (pwl_kkt.kkt.numeric): substitution checks, invariances, bad input.
 
 Multipliers are never compared with one particular vector (they need not be unique):
 every test substitutes them into the KKT equations with an independent dense computation.
@@ -26,10 +26,10 @@ from pwl_kkt import (
     Network,
     NotSeparableError,
 )
-from pwl_kkt._kkt_dense import certify_dense
-from pwl_kkt._kkt_synth import kkt_instance
-from pwl_kkt.exact import verify_kkt_exact
-from pwl_kkt.kkt import KKTCertificate, _near_zero, _spread, certify_kkt
+from pwl_kkt.kkt._dense import certify_dense
+from pwl_kkt.kkt._synth import kkt_instance
+from pwl_kkt.kkt.exact import verify_kkt_exact
+from pwl_kkt.kkt.numeric import KKTCertificate, _near_zero, _spread, certify_kkt
 
 from .strategies import (
     ZERO_TOL_DYADIC,

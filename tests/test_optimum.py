@@ -36,7 +36,7 @@ from pwl_kkt import (
     optimality_value,
 )
 from pwl_kkt.cli import main
-from pwl_kkt.duality import max_abs_dual
+from pwl_kkt.duality.dual import max_abs_dual
 from tests.strategies import exact_datasets, labelled_networks, pair_scales
 
 TOL = 1e-6
@@ -96,7 +96,7 @@ def test_p_star_never_above_a_feasible_network(instance):
 @settings(max_examples=5, deadline=None)
 @given(st.integers(min_value=0, max_value=10**6))
 def test_p_star_never_above_a_trained_network(seed):
-    from pwl_kkt.train import train
+    from pwl_kkt.training.train import train
 
     rng = np.random.default_rng(seed)
     x = rng.uniform(-2, 2, 8)
@@ -163,7 +163,7 @@ def test_cli_optimum_json_and_out(tmp_path, capsys):
     d = json.loads(capsys.readouterr().out)
     assert set(d) >= {"P_star", "P_star_exact", "gap", "direction"}
     assert d["direction"] is None and d["P_star_exact"] == "2*sqrt(17)/17"
-    from pwl_kkt.io import load_network
+    from pwl_kkt.model.io import load_network
 
     assert load_network(out).width == 2
 

@@ -1,4 +1,4 @@
-"""Tests of the fast loss/gradient engine and the training loop (pwl_kkt.train)."""
+"""Tests of the fast loss/gradient engine and the training loop (pwl_kkt.training.train)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pwl_kkt import Dataset, Network, TrainingHistory, loss_and_grad, train
-from pwl_kkt._dense import dense_loss_and_grad, dense_outputs
 from pwl_kkt.errors import (
     InvalidDataError,
     InvalidNetworkError,
     InvalidValueError,
     NotSeparableError,
 )
-from pwl_kkt.train import _log_loss_terms
+from pwl_kkt.training._dense import dense_loss_and_grad, dense_outputs
+from pwl_kkt.training.train import _log_loss_terms
 
 from .strategies import dyadic_float_networks
 
@@ -85,7 +85,7 @@ def test_outputs_match_dense_at_scale() -> None:
     x, y, net = _kinks_on_data(rng, 3000, 2000)
     _compare(net, x, y, "exp")
     w, b, v = net.arrays()
-    from pwl_kkt import _fastgrad as fg
+    from pwl_kkt.training import _fastgrad as fg
 
     data = fg.SortedData.build(x, y)
     got = fg.outputs(w, b, v, data, fg.activity(w, b, data))
@@ -182,7 +182,7 @@ def _demo_drops(steps: int, rtol: float) -> tuple[int, float]:
     Teacher-student demo setting (r = 2, n = 40, k = 30, seed 0), lr = 0.05, every step
     recorded; only steps with n L < l(0) = 1 count (Lyu & Li's monotonicity starts there).
     """
-    from pwl_kkt.teacher import teacher_student_setup
+    from pwl_kkt.setting.teacher import teacher_student_setup
 
     setup = teacher_student_setup(2, 40, 30, seed=0)
     _, hist = train(setup.init, setup.data, steps=steps, lr=0.05, rtol=rtol, progress=False)
@@ -247,8 +247,8 @@ def test_flow_takes_the_min_norm_clarke_element_on_a_kink() -> None:
     # gradient moves the kink so that x = -1 turns active with a negative contribution: the
     # loss rises along it at every small step. The flow's minimum-norm Clarke element keeps
     # the kink on the point, and the loss falls.
-    from pwl_kkt._fastgrad import SortedData
-    from pwl_kkt.train import _evaluate
+    from pwl_kkt.training._fastgrad import SortedData
+    from pwl_kkt.training.train import _evaluate
 
     x, y = np.array([-1.25, -1.0, -0.75, 1.25]), np.array([-1, 1, 1, 1])
     w, b, v = np.array([1.5, -0.5, 1.5]), np.array([0.5, -0.5, -2.0]), np.array([1.5, -1.5, -0.5])
@@ -287,7 +287,7 @@ def test_flow_takes_the_min_norm_clarke_element_on_a_kink() -> None:
 @given(net=dyadic_float_networks(max_width=8), xs=_QUARTER_XS, data=st.data())
 def test_kink_sums_match_brute_force(net: Network, xs: list[int], data) -> None:
     # K0_j, K1_j = sums of g_i and g_i x_i over the points with fl(fl(w_j x_i) + b_j) == 0.
-    from pwl_kkt import _fastgrad as fg
+    from pwl_kkt.training import _fastgrad as fg
 
     x = np.array(xs, dtype=float) / 4
     g = np.array(data.draw(st.lists(st.integers(-5, 5), min_size=len(x), max_size=len(x))))
@@ -309,7 +309,7 @@ def test_flow_moves_on_from_the_old_stall() -> None:
     # itself per step.
     from pathlib import Path
 
-    from pwl_kkt.teacher import teacher_student_setup
+    from pwl_kkt.setting.teacher import teacher_student_setup
 
     saved = json.loads((Path(__file__).parent / "data" / "demo_stalled_net.json").read_text())
     w, b, v = (np.array(saved[key]) for key in "wbv")
@@ -343,7 +343,7 @@ def test_unseparated_result_is_reported() -> None:
 
 
 def _small_problem():
-    from pwl_kkt.teacher import init_network
+    from pwl_kkt.setting.teacher import init_network
 
     return (
         init_network(6, 1.0, 0.5, seed=3),
@@ -433,7 +433,7 @@ def test_bad_inputs() -> None:
 
 def test_cli_train(tmp_path, capsys) -> None:
     from pwl_kkt.cli import main
-    from pwl_kkt.io import load_network
+    from pwl_kkt.model.io import load_network
 
     data = tmp_path / "d.json"
     data.write_text('{"x": [-2, -1, 0.5, 1, 2], "y": [1, -1, -1, 1, 1]}')
@@ -456,7 +456,7 @@ def test_cli_train(tmp_path, capsys) -> None:
     assert "300 steps" in capsys.readouterr().out
     net = load_network(out)
     assert net.width == 6
-    from pwl_kkt.teacher import init_network
+    from pwl_kkt.setting.teacher import init_network
 
     ref, _ = train(
         init_network(6, 1.0, 0.5, seed=3),
