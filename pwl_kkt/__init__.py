@@ -77,7 +77,9 @@ from .kkt import (
 from .limits import InputLimits, get_limits, input_limits, set_limits
 from .model import (
     Dataset,
+    DatasetNd,
     Network,
+    NetworkNd,
     load_data,
     load_network,
     network_from_torch,
@@ -177,6 +179,8 @@ __all__ = [
     "loss_and_grad",
     "train",
     "Dataset",
+    "DatasetNd",
+    "NetworkNd",
     "ExactKKTResult",
     "KKTCertificate",
     "KKTSystem",

@@ -372,3 +372,28 @@ def cli_cases(draw) -> tuple[str, dict[str, bytes], list[str]]:
         if draw(st.booleans()):
             args.append(f"--out={draw(st.sampled_from(['out.json', 'out.txt', '', 'out.npz']))}")
     return args[0], files, args[1:]
+
+
+@st.composite
+def exact_networks_nd(draw, d: int | None = None, max_width: int = 5, bias: bool | None = None):
+    """Exact :class:`NetworkNd` with small rational entries (d drawn in 1..3 unless given)."""
+    from pwl_kkt import NetworkNd
+
+    d = draw(st.integers(1, 3)) if d is None else d
+    k = draw(st.integers(1, max_width))
+    w = draw(st.lists(st.lists(small_rationals, min_size=d, max_size=d), min_size=k, max_size=k))
+    has_bias = draw(st.booleans()) if bias is None else bias
+    b = draw(st.lists(small_rationals, min_size=k, max_size=k)) if has_bias else None
+    v = draw(st.lists(small_rationals, min_size=k, max_size=k))
+    return NetworkNd(w, b, v)
+
+
+@st.composite
+def exact_datasets_nd(draw, d: int, min_size: int = 1, max_size: int = 8):
+    """Exact :class:`DatasetNd` in R^d with small rational points and any labels."""
+    from pwl_kkt import DatasetNd
+
+    n = draw(st.integers(min_size, max_size))
+    x = draw(st.lists(st.lists(small_rationals, min_size=d, max_size=d), min_size=n, max_size=n))
+    y = draw(st.lists(st.sampled_from([-1, 1]), min_size=n, max_size=n))
+    return DatasetNd(x, y)

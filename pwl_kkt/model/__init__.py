@@ -1,8 +1,11 @@
-"""The model: the univariate network, labelled data, and reading/writing them exactly.
+"""The model: the network (univariate and on R^d), labelled data, and reading/writing them exactly.
 """
 
 from .data import (
     Dataset,
+)
+from .data_nd import (
+    DatasetNd,
 )
 from .io import (
     load_data,
@@ -15,8 +18,13 @@ from .io import (
 from .network import (
     Network,
 )
+from .network_nd import (
+    NetworkNd,
+)
 
 __all__ = [
+    "DatasetNd",
+    "NetworkNd",
     "Network",
     "Dataset",
     "load_data",
