@@ -1,5 +1,5 @@
 """The paper's setting: the teacher-student model and the explicit bounds of
-Safran, Vardi & Lee (NeurIPS 2022).
+Safran, Vardi & Lee (NeurIPS 2022); orthogonally separable data (Phuong & Lampert, ICLR 2021).
 """
 
 from .bounds import (
@@ -14,6 +14,18 @@ from .bounds import (
     theorem_3_2_lower_bound,
     theorem_3_2_width,
     width_bound,
+)
+from .orthogonal import (
+    AlignmentReport,
+    MaxMarginDirection,
+    NeuronAlignment,
+    OrthogonalSeparability,
+    OrthogonalSetting,
+    alignment_report,
+    max_margin_direction,
+    orthogonal_data,
+    orthogonal_setting,
+    orthogonally_separable,
 )
 from .teacher import (
     PiecewiseUniform,
@@ -54,4 +66,14 @@ __all__ = [
     "theorem_3_2_lower_bound",
     "theorem_3_2_width",
     "width_bound",
+    "AlignmentReport",
+    "MaxMarginDirection",
+    "NeuronAlignment",
+    "OrthogonalSeparability",
+    "OrthogonalSetting",
+    "alignment_report",
+    "max_margin_direction",
+    "orthogonal_data",
+    "orthogonal_setting",
+    "orthogonally_separable",
 ]
