@@ -720,6 +720,31 @@ def _cmd_limit(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- orthogonal (Phuong & Lampert 2021) -----------------------------------------------------
+
+
+def _add_orthogonal(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "orthogonal",
+        help="exact orthogonal-separability test and the max-margin directions w_+, w_-",
+    )
+    p.add_argument("data", help="dataset file (.json, .csv)")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.set_defaults(func=_cmd_orthogonal)
+
+
+def _cmd_orthogonal(args: argparse.Namespace) -> int:
+    from .model.io import load_data
+    from .setting.orthogonal import orthogonal_setting
+
+    setting = orthogonal_setting(load_data(args.data))
+    if args.json:
+        _print_json(setting.to_dict())
+    else:
+        print(setting)
+    return 0
+
+
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_regions,
     _add_limit,
@@ -732,6 +757,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_margins,
     _add_train,
     _add_verify,
+    _add_orthogonal,
 ]
 
 

@@ -397,3 +397,51 @@ def exact_datasets_nd(draw, d: int, min_size: int = 1, max_size: int = 8):
     x = draw(st.lists(st.lists(small_rationals, min_size=d, max_size=d), min_size=n, max_size=n))
     y = draw(st.lists(st.sampled_from([-1, 1]), min_size=n, max_size=n))
     return DatasetNd(x, y)
+
+
+# --- orthogonally separable data (Phuong & Lampert 2021) --------------------------------------
+
+_PYTHAGOREAN = [(Fraction(3, 5), Fraction(4, 5)), (Fraction(5, 13), Fraction(12, 13)),
+                (Fraction(8, 17), Fraction(15, 17)), (Fraction(20, 29), Fraction(21, 29))]
+
+
+@st.composite
+def rational_rotations(draw, d: int) -> list[list[Fraction]]:
+    """An exact orthogonal d x d matrix: a product of Givens rotations by Pythagorean triples
+    (``c^2 + s^2 = 1`` in QQ), each in a drawn coordinate plane, and a drawn reflection."""
+    q = [[Fraction(int(r == c)) for c in range(d)] for r in range(d)]
+    if d == 1:
+        return [[draw(st.sampled_from([Fraction(1), Fraction(-1)]))]]
+    for _ in range(draw(st.integers(1, 3))):
+        a, b = draw(st.lists(st.integers(0, d - 1), min_size=2, max_size=2, unique=True))
+        c, s = draw(st.sampled_from(_PYTHAGOREAN))
+        for row in q:
+            row[a], row[b] = c * row[a] - s * row[b], s * row[a] + c * row[b]
+    if draw(st.booleans()):
+        q[0] = [-t for t in q[0]]
+    return q
+
+
+@st.composite
+def orthogonal_datasets(draw, d: int | None = None, max_size: int = 7):
+    """Exact orthogonally separable :class:`DatasetNd` (d in 1..3 unless given).
+
+    Positives ``p (1, t)``, negatives ``q (-1, t')`` with ``p, q > 0`` and ``|t_c| <= 1/3``
+    (so ``|t| <= sqrt(2)/3`` and ``|t| |t'| < 1``: equal labels have ``x . x' > 0``,
+    different ones ``x . x' < 0``), then turned by an exact rotation.
+    """
+    from pwl_kkt import DatasetNd
+
+    d = draw(st.integers(1, 3)) if d is None else d
+    n = draw(st.integers(1, max_size))
+    ys = draw(st.lists(st.sampled_from([-1, 1]), min_size=n, max_size=n))
+    tilt = st.builds(Fraction, st.integers(-2, 2), st.just(6))
+    points = []
+    for label in ys:
+        scale = draw(positive_rationals)
+        t = draw(st.lists(tilt, min_size=d - 1, max_size=d - 1))
+        points.append([scale * label] + [scale * c for c in t])
+    q = draw(rational_rotations(d))
+    rotated = [[sum((q[r][c] * p[c] for c in range(d)), Fraction(0)) for r in range(d)]
+               for p in points]
+    return DatasetNd(rotated, ys)

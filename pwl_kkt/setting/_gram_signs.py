@@ -52,43 +52,54 @@ def integer_row(row: tuple[Fraction, ...]) -> tuple[int, ...]:
 def first_offending_pair(data: DatasetNd) -> tuple[tuple[int, int] | None, int]:
     """The first pair ``(i, j)``, ``i <= j``, in row-major order, with the wrong sign.
 
-    Equal labels need ``x_i . x_j > 0``, different labels ``x_i . x_j <= 0``. Returns the
-    pair (``None`` when there is none) and how many pairs were decided exactly in integers.
+    Equal labels need ``x_i . x_j > 0``, different labels ``x_i . x_j <= 0``: with labels
+    folded into the rows, ``s_ij = y_i y_j x_i . x_j`` must be ``> 0``, or ``= 0`` for
+    different labels. Returns the pair (``None`` when there is none) and how many pairs
+    were decided exactly in integers.
     """
     rows, ok = _scaled_rows(data)
     lo, bits, min_exp = _row_exponents(rows)
-    lo = np.where(ok, lo, 0)
-    labels = data.y.astype(np.int64)
+    labels = data.y.astype(np.float64)
+    signed = rows * labels[:, None]  # exact: a sign flip
+    mags = np.abs(rows)
+    # Pairs of "plain" rows have no product below 2^-1022, so the float filter applies to
+    # all of them; the rare other pairs are examined one by one below.
+    plain = ok & (min_exp - 1 >= -511)
     n, d = rows.shape
     log_d = math.ceil(math.log2(d))
+    bound = 2.0 * d * _U
     exact_rows: dict[int, tuple[int, ...]] = {}
     rechecks = 0
     block = max(1, _BLOCK_ENTRIES // max(n, 1))
     for r0 in range(0, n, block):
         r1 = min(n, r0 + block)
-        left, right = rows[r0:r1], rows[r0:]
-        gram = left @ right.T
-        size = np.abs(left) @ np.abs(right).T
-        ri = np.arange(r0, r1)[:, None]
-        cj = np.arange(r0, n)[None, :]
-        upper = cj >= ri
-        exact_pair = ((bits[r0:r1, None] + bits[None, r0:] + log_d <= 53)
-                      & (lo[r0:r1, None] + lo[None, r0:] >= -1074))
-        no_underflow = min_exp[r0:r1, None] + min_exp[None, r0:] - 2 >= -1022
-        filtered = no_underflow & ((np.abs(gram) > 2.0 * d * _U * size) | (size == 0))
-        decided = ok[r0:r1, None] & ok[None, r0:] & (exact_pair | filtered)
-        same = labels[r0:r1, None] == labels[None, r0:]
-        wrong = np.where(same, gram <= 0, gram > 0)
-        first_wrong = np.flatnonzero((decided & wrong & upper).ravel())
-        stop = int(first_wrong[0]) if first_wrong.size else gram.size
+        s = signed[r0:r1] @ signed[r0:].T
+        t = bound * (mags[r0:r1] @ mags[r0:].T)
+        # Only entries that might be wrong need a look: s > t is a certain, right sign.
+        flag = s <= t
+        if not (plain[r0:r1].all() and plain[r0:].all()):
+            flag |= ~plain[r0:r1, None] | ~plain[None, r0:]
+        flag[:, : r1 - r0] &= np.triu(np.ones((r1 - r0, r1 - r0), dtype=bool))  # j >= i
+        cand = np.flatnonzero(flag.ravel())
+        if not cand.size:
+            continue
         width = n - r0
-        for flat in np.flatnonzero((~decided & upper).ravel()[:stop]).tolist():
-            i, j = r0 + flat // width, r0 + flat % width
+        i, j = r0 + cand // width, r0 + cand % width
+        sv, tv = s.ravel()[cand], t.ravel()[cand]
+        both_ok = ok[i] & ok[j]
+        no_underflow = min_exp[i] + min_exp[j] - 2 >= -1022
+        exact_value = both_ok & (((bits[i] + bits[j] + log_d <= 53) & (lo[i] + lo[j] >= -1074))
+                                 | (no_underflow & (tv == 0)))
+        decided = exact_value | (both_ok & no_underflow & (np.abs(sv) > tv))
+        wrong = (sv < 0) | ((sv == 0) & (labels[i] == labels[j]))
+        first_wrong = np.flatnonzero(decided & wrong)
+        stop = int(first_wrong[0]) if first_wrong.size else cand.size
+        for a in np.flatnonzero(~decided[:stop]).tolist():
             rechecks += 1
-            if _wrong_exactly(data, exact_rows, i, j):
-                return (i, j), rechecks
+            if _wrong_exactly(data, exact_rows, int(i[a]), int(j[a])):
+                return (int(i[a]), int(j[a])), rechecks
         if first_wrong.size:
-            return (r0 + stop // width, r0 + stop % width), rechecks
+            return (int(i[stop]), int(j[stop])), rechecks
     return None, rechecks
 
 

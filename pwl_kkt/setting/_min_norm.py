@@ -50,10 +50,7 @@ class ExactMinNorm:
 
 
 def min_norm_exact(points: list[tuple[Fraction, ...]], d: int) -> ExactMinNorm:
-    """Solve ``min ||w||^2`` s.t. ``points[i] . w >= 1`` exactly (points in R^d)."""
-    if not points:
-        return ExactMinNorm("proven", (Fraction(0),) * d, (0.0,) * d, (), (),
-                            "no constraint: w = 0")
+    """Solve ``min ||w||^2`` s.t. ``points[i] . w >= 1`` exactly (at least one point in R^d)."""
     zero = next((i for i, p in enumerate(points) if not any(p)), None)
     if zero is not None:
         return ExactMinNorm("infeasible", None, None, (zero,), (Fraction(1),),
@@ -82,11 +79,23 @@ def _float_solve(x: np.ndarray) -> tuple[str, np.ndarray | None, np.ndarray | No
     if _solved(prob) and cons[0].dual_value is not None:
         return "optimal", np.asarray(cons[0].dual_value, dtype=float) / 2, np.asarray(w.value)
     if prob.status in ("infeasible", "infeasible_inaccurate"):
-        a = cp.Variable(x.shape[0], nonneg=True)
-        hull = cp.Problem(cp.Minimize(cp.sum_squares(x.T @ a)), [cp.sum(a) == 1])
-        if _solved(hull) and a.value is not None:
-            return "infeasible", np.asarray(a.value, dtype=float), None
+        return "infeasible", _hull_vertex(x), None
     return prob.status or "failed", None, None
+
+
+def _hull_vertex(x: np.ndarray) -> np.ndarray | None:
+    """A vertex of ``{alpha >= 0, sum alpha = 1, X^T alpha = 0}`` (simplex), or None.
+
+    A vertex has at most d + 1 positive entries on independent columns, so its support
+    determines it: the exact solve on that support is unique.
+    """
+    from scipy.optimize import linprog
+
+    m, d = x.shape
+    a_eq = np.vstack([x.T, np.ones((1, m))])
+    b_eq = np.concatenate([np.zeros(d), [1.0]])
+    res = linprog(np.zeros(m), A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs-ds")
+    return np.asarray(res.x) if res.status == 0 else None
 
 
 def _solved(prob: object) -> bool:

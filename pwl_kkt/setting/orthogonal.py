@@ -336,6 +336,10 @@ def max_margin_direction(x: object, y: object = None, *, label: int = 1) -> MaxM
     if isinstance(label, bool) or label not in (1, -1):
         raise InvalidValueError(f"label: {label!r} must be 1 or -1")
     idx = [i for i in range(data.n) if data.y[i] == label]
+    if not idx:
+        return MaxMarginDirection(int(label), "proven", (Fraction(0),) * data.d,
+                                  (0.0,) * data.d, (), (),
+                                  f"no point has label {label:+d}: no constraint, so w = 0")
     res = min_norm_exact([data.x_exact[i] for i in idx], data.d)
     return MaxMarginDirection(
         label=int(label),
@@ -444,6 +448,10 @@ class NeuronAlignment:
     exclusive : bool
         ``u_j z_j = 0`` at the report's tolerance: the smaller of ``|u_j| ||w_+||`` and
         ``|z_j| ||w_-||`` is at most ``tol`` times the larger.
+    dead : bool
+        ``w_j . x_i <= 0`` for every data point: the neuron gets no gradient (relu'(0) = 0)
+        and never moves, so it keeps its initial direction while the others grow; in the
+        limit it is 0 (``u_j = z_j = 0``). Dead neurons are left out of the means.
 
     Examples
     --------
@@ -461,6 +469,7 @@ class NeuronAlignment:
     z: float
     ratio: float
     exclusive: bool
+    dead: bool
 
     def to_dict(self) -> dict:
         """JSON-ready dictionary (NaN becomes None).
@@ -489,10 +498,9 @@ class AlignmentReport:
     separable : bool
         Whether the data is orthogonally separable (the theorem's hypothesis).
     mean_cosine : float
-        Mean of the neurons' cosines (neurons with ``a_j = 0`` or ``w_j = 0`` left out).
+        Mean of the cosines of the neurons that are not dead (and have ``a_j != 0``).
     weighted_cosine : float
-        The same mean weighted by ``||w_j||^2`` (neurons that stayed near the small
-        initialization count little, as in ``W / ||W||_F``).
+        The same mean weighted by ``||w_j||^2``, as the neurons weigh in ``W / ||W||_F``.
     stable_rank : float
         ``||W||_F^2 / ||W||_2^2``; at most 2 in the limit.
     residual_w : float
@@ -524,8 +532,13 @@ class AlignmentReport:
 
     @property
     def all_exclusive(self) -> bool:
-        """``u_j z_j = 0`` (at tolerance) for every neuron."""
-        return all(nr.exclusive for nr in self.neurons)
+        """``u_j z_j = 0`` (at tolerance) for every neuron that is not dead."""
+        return all(nr.exclusive for nr in self.neurons if not nr.dead)
+
+    @property
+    def n_dead(self) -> int:
+        """Number of dead neurons (``w_j . x_i <= 0`` on every point)."""
+        return sum(nr.dead for nr in self.neurons)
 
     def to_dict(self) -> dict:
         """JSON-ready dictionary.
@@ -557,7 +570,8 @@ class AlignmentReport:
             f"{self.weighted_cosine:.6g}); stable rank of W: {self.stable_rank:.6g}",
             f"residuals: W/||W||_F {self.residual_w:.3g}, a/||a|| {self.residual_a:.3g}; "
             f"u_j z_j = 0 at tol {self.tol:g}: "
-            f"{sum(nr.exclusive for nr in self.neurons)}/{len(self.neurons)} neurons",
+            f"{sum(nr.exclusive and not nr.dead for nr in self.neurons)}/"
+            f"{len(self.neurons) - self.n_dead} live neurons ({self.n_dead} dead)",
             f"||w_+|| = {n_plus:.6g}, ||w_-|| = {n_minus:.6g}"
             + ("" if self.proven else " (directions not proven exact)")
             + ("" if self.separable else "; the data is NOT orthogonally separable"),
@@ -571,7 +585,7 @@ class AlignmentReport:
             lines.append(
                 f"{nr.j:>4} {nr.a:>11.4g} {nr.norm:>11.4g} {side:>4} {nr.cosine:>9.6f} "
                 f"{nr.u:>10.4g} {nr.z:>10.4g} {nr.ratio:>10.4g} {target:>10.4g} "
-                f"{'yes' if nr.exclusive else 'no':>7}"
+                f"{'dead' if nr.dead else 'yes' if nr.exclusive else 'no':>7}"
             )
         return "\n".join(lines)
 
@@ -594,10 +608,12 @@ def alignment_report(
     ``w_j / ||W||_F`` on ``(w_+, w_-)`` (if ``w_+`` and ``w_-`` are parallel or one is 0,
     the projection on the one ``w_j`` leans towards); the ratio of ``|a_j| / ||a||`` to its
     coefficient, which the limit makes ``||w_+||`` or ``||w_-||``; and whether
-    ``u_j z_j = 0`` at tolerance ``tol``. Overall: mean cosine (plain and ``||w_j||^2``
-    weighted), the stable rank ``||W||_F^2 / ||W||_2^2`` (at most 2 in the limit) and the
-    residuals of both limit statements. Float64 arithmetic, except ``w_+``, ``w_-`` and the
-    separability verdict, which are exact.
+    ``u_j z_j = 0`` at tolerance ``tol``; and whether it is dead (``w_j . x_i <= 0`` on
+    every point: no gradient ever reaches it). Overall: the mean cosine of the neurons that
+    are not dead (plain and ``||w_j||^2`` weighted), the stable rank
+    ``||W||_F^2 / ||W||_2^2`` (at most 2 in the limit) and the residuals of both limit
+    statements. Float64 arithmetic, except ``w_+``, ``w_-`` and the separability verdict,
+    which are exact.
 
     Parameters
     ----------
@@ -629,6 +645,7 @@ def alignment_report(
         raise InvalidValueError(f"tol: {tol!r} must be a number in (0, 1)")
     setting = x if isinstance(x, OrthogonalSetting) else orthogonal_setting(x, y)
     W, a = _weights(net, setting.data.d)
+    dead = ~np.any(setting.data.x_float @ W.T > 0, axis=0)
     directions = []
     for direction in (setting.plus, setting.minus):
         if direction.w_float is None:
@@ -654,9 +671,10 @@ def alignment_report(
         ratio = abs(a_hat[j]) / coef if coef else math.nan
         big, small = sorted((abs(u[j]) * np_, abs(z[j]) * nm), reverse=True)
         neurons.append(NeuronAlignment(j, float(a[j]), float(norms[j]), side, cos, float(u[j]),
-                                       float(z[j]), float(ratio), bool(small <= tol * big)))
+                                       float(z[j]), float(ratio), bool(small <= tol * big),
+                                       bool(dead[j])))
     cos = np.array([nr.cosine for nr in neurons])
-    keep = ~np.isnan(cos)
+    keep = ~np.isnan(cos) & ~dead
     weights = norms[keep] ** 2
     return AlignmentReport(
         neurons=tuple(neurons),
