@@ -178,7 +178,9 @@ def orthogonally_separable(x: object, y: object = None) -> OrthogonalSeparabilit
 
 @dataclass(frozen=True)
 class MaxMarginDirection:
-    """``w = argmin ||w||^2`` s.t. ``w . x_i >= 1`` for the points with label ``label``.
+    """The max-margin direction of one class (``w_+`` or ``w_-``), exact with its proof.
+
+    ``w = argmin ||w||^2`` subject to ``w . x_i >= 1`` for the points with label ``label``.
 
     Attributes
     ----------
