@@ -80,6 +80,7 @@ from .model import (
     DatasetNd,
     Network,
     NetworkNd,
+    check_dimensions,
     load_data,
     load_network,
     network_from_torch,
@@ -247,4 +248,5 @@ __all__ = [
     "write_certificate",
     "SweepSummary",
     "sweep_summary",
+    "check_dimensions",
 ]
