@@ -220,16 +220,20 @@ def _probe_points(w: np.ndarray, b: np.ndarray) -> np.ndarray:
     ``p = -b_j u / |w_j|``, the points ``p +- (1 + |p|) u`` have pre-activations
     ``+-|w_j| (1 + |p|)``: a module whose activation is not the ReLU differs there.
     """
-    norms = np.linalg.norm(w, axis=1)
-    live = np.flatnonzero(norms > 0)
+    top = np.max(np.abs(w), axis=1)
+    live = np.flatnonzero(top > 0)
     if live.size > _PROBED:
         live = live[np.linspace(0, live.size - 1, _PROBED).astype(int)]
     points = [np.random.default_rng(0).standard_normal((8, w.shape[1]))]
-    for j in live:
-        u = w[j] / norms[j]
-        p = -b[j] / norms[j] * u
-        step = 1.0 + np.linalg.norm(p)
-        points.append(np.stack([p + step * u, p - step * u]))
+    with np.errstate(all="ignore"):
+        for j in live:
+            unit = w[j] / top[j]  # scaled first: |w_j| itself may overflow
+            norm = np.linalg.norm(unit)
+            u, p = unit / norm, -(b[j] / top[j]) / norm * (unit / norm)
+            step = 1.0 + np.linalg.norm(p)
+            pair = np.stack([p + step * u, p - step * u])
+            if np.all(np.isfinite(pair)):  # a kink beyond float64 range cannot be probed
+                points.append(pair)
     return np.concatenate(points)
 
 
