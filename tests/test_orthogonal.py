@@ -378,9 +378,29 @@ def test_cli_json(run_cli, tmp_path) -> None:
     assert code == 0 and "not orthogonally separable: x[0] . x[1] = -2 <= 0" in out
 
 
+def test_cli_on_rows_in_r_d(run_cli, tmp_path) -> None:
+    from pwl_kkt import save_data
+
+    data = orthogonal_data(12, 5, seed=8)
+    path = tmp_path / "d.json"
+    save_data(data, path)
+    code, out, err = run_cli("orthogonal", path, "--json")
+    assert code == 0 and err == ""
+    assert json.loads(out) == json.loads(json.dumps(orthogonal_setting(data).to_dict()))
+    (tmp_path / "r.json").write_text('{"x": [[1, 0], [2, 1], [-1, 3]], "y": [1, 1, -1]}')
+    code, out, _ = run_cli("orthogonal", tmp_path / "r.json", "--json")
+    obj = json.loads(out)
+    assert obj["witness"] == [1, 2] and obj["separability"]["inner_product"] == "1"
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("x,y\n1,2\n", "not a label"), ("x,y\nnan,1\n", "not a finite number"), ("", "")],
+    [
+        ("x,y\n1,2\n", "not a label"),
+        ("x,y\nnan,1\n", "not a finite number"),
+        ("x1,x2,y\n1,2,1\n3,-1\n", ""),
+        ("", ""),
+    ],
 )
 def test_cli_bad_input_is_one_line(run_cli, tmp_path, content, message) -> None:
     path = tmp_path / "d.csv"

@@ -2,10 +2,11 @@
 
 The sign of ``x_i . x_j`` does not change when ``x_i`` is multiplied by a positive number,
 so every point is first replaced by a positive multiple that is a float64 row with its
-largest entry in ``[1/2, 1)``: a float point is scaled by a power of two (exact unless an
-entry would become subnormal), an exact point by the common denominator of its entries and
-then a power of two (exact when the resulting integers are below ``2^53``). A point that
-cannot be held exactly this way is left to exact arithmetic.
+largest entry in ``[1/2, 1)``: a float point (or an exact point whose entries are floats)
+is scaled by a power of two (exact unless an entry would become subnormal), another exact
+point by the common denominator of its entries and then a power of two (exact when the
+resulting integers are below ``2^53``). A point that cannot be held exactly this way is
+left to exact arithmetic.
 
 The Gram matrix of these rows is computed in float64 by blocks of rows (BLAS), together
 with ``A = |X| |X|^T``. In IEEE arithmetic with round to nearest, an inner product of
@@ -32,6 +33,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .._rational import fraction_to_float
 from ..model.data_nd import DatasetNd
 
 __all__ = ["first_offending_pair", "integer_row"]
@@ -113,10 +115,16 @@ def _wrong_exactly(data: DatasetNd, cache: dict[int, tuple[int, ...]], i: int, j
 def _scaled_rows(data: DatasetNd) -> tuple[np.ndarray, np.ndarray]:
     """``(X, ok)``: where ``ok[i]``, ``X[i]`` is a positive multiple of ``x_i``, max in [1/2, 1)."""
     if data.is_exact:
-        ints = [integer_row(r) for r in data.x]
-        ok = np.array([all(abs(t) < 2**53 for t in r) for r in ints], dtype=bool)
-        raw = np.array([r if good else (0,) * data.d for r, good in zip(ints, ok)],
-                       dtype=np.float64).reshape(data.n, data.d)
+        raw = np.zeros((data.n, data.d))
+        ok = np.zeros(data.n, dtype=bool)
+        for i, row in enumerate(data.x):
+            floats = [fraction_to_float(q) for q in row]
+            if all(math.isfinite(t) and Fraction(t) == q for t, q in zip(floats, row)):
+                raw[i], ok[i] = floats, True  # dyadic entries, e.g. floats saved exactly
+                continue
+            ints = integer_row(row)
+            if all(abs(t) < 2**53 for t in ints):
+                raw[i], ok[i] = ints, True
     else:
         raw = np.array(data.x, dtype=np.float64)
         ok = np.ones(data.n, dtype=bool)
