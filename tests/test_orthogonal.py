@@ -189,7 +189,7 @@ def _kkt_holds(data: DatasetNd, res) -> bool:
                   for c in range(data.d))
     return (
         set(res.support) <= set(idx)
-        and all(a >= 0 for a in res.alpha)
+        and all(a > 0 for a in res.alpha)
         and combo == res.w
         and all(_dot(x[i], res.w) >= 1 for i in idx)
         and all(_dot(x[i], res.w) == 1 for i, a in zip(res.support, res.alpha) if a)

@@ -138,11 +138,13 @@ def _active_set(points: list[tuple[Fraction, ...]], start: list[int],
                   for c in range(len(points[0])))
         worst = _most_violated(ints, w)
         if worst is None:
-            reason = (f"KKT conditions verified exactly: w = sum of {len(basis)} multiplier(s) "
-                      f"alpha >= 0 times their points, each with x . w = 1; all "
-                      f"{len(points)} constraints x . w >= 1 hold")
+            reason = (f"KKT conditions verified exactly: w = sum of alpha_i x_i over "
+                      f"{sum(1 for b in beta if b)} point(s) with alpha_i > 0 and x_i . w = 1; "
+                      f"all {len(points)} constraints x . w >= 1 hold")
             nearest = tuple(fraction_to_float(t) for t in w)
-            return ExactMinNorm("proven", w, nearest, tuple(basis), tuple(beta), reason)
+            pairs = sorted((i, b) for i, b in zip(basis, beta) if b)  # zero ones carry nothing
+            return ExactMinNorm("proven", w, nearest, tuple(i for i, _ in pairs),
+                                tuple(b for _, b in pairs), reason)
         support.insert(0, worst)
     return ExactMinNorm("not proven", None, w_float, (), (),
                         "the exact active-set check did not close: no rational KKT point was "
@@ -208,7 +210,7 @@ def _gordan(points: list[tuple[Fraction, ...]], support: list[int]) -> ExactMinN
         alpha[p] = row[-1]
     if min(alpha) < 0:
         return failed
-    pairs = [(i, a) for i, a in zip(support, alpha) if a]
+    pairs = sorted((i, a) for i, a in zip(support, alpha) if a)
     return ExactMinNorm("infeasible", None, None, tuple(i for i, _ in pairs),
                         tuple(a for _, a in pairs),
                         f"0 is a convex combination of {len(pairs)} point(s) (exact "
