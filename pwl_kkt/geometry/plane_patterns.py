@@ -485,8 +485,8 @@ def _arc_witnesses(X: np.ndarray, D: int, s: _Sweeps, arcs: np.ndarray) -> np.nd
     the point ``r`` next to ``p`` on that line (the next one ahead, or the rearmost when
     ``p`` is the front point). Rotating the line about ``r`` (counterclockwise when ``r`` is
     ahead of ``p``, so the points behind ``r`` turn left; clockwise when ``r`` is the
-    rearmost, so the points ahead of it turn left) reaches the cell's next vertex ``n``. The sum ``v_k + v_{k+1} + n`` of three vertices not on one circle lies inside the
-    cell.
+    rearmost, so the points ahead of it turn left) reaches the cell's next vertex ``n``.
+    The sum ``v_k + v_{k+1} + n`` of three vertices not on one circle lies inside the cell.
     """
     e = arcs % s.T
     p = s.p_of[e]
