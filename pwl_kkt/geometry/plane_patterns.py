@@ -188,7 +188,11 @@ def plane_activation_patterns(x: object, *, include_empty: bool = False) -> Plan
         else:
             arcs = _distinct_arcs(s)
             packed = _packed_arcs(s, arcs, None if X.shape[0] == len(points) else inverse)
-            witnesses = _arc_witnesses(X, D, s, arcs)
+            # in chunks: the intermediate Python ints of a whole run would take gigabytes
+            chunk = 16 * _CHUNK
+            witnesses = np.vstack(
+                [_arc_witnesses(X, D, s, arcs[i : i + chunk]) for i in range(0, arcs.size, chunk)]
+            )
         lines = s.nlines
     if include_empty:
         packed = np.vstack([packed, np.zeros((1, packed.shape[1]), dtype=np.uint8)])
