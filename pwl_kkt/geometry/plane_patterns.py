@@ -12,7 +12,8 @@ sphere ``S^2``.
 face), ``u - t (0, 0, 1)`` for small ``t > 0`` has the same pattern, because
 ``(0, 0, 1) . xt_i = 1 > 0`` turns every zero into a negative sign and leaves the others.
 
-**Every cell touches a vertex, so enumerating around vertices is complete.** With at least
+**Every cell touches a vertex, so walking the circles from vertex to vertex is complete.**
+With at least
 three non-collinear points the cells are pointed cones; each has an extreme ray, which lies on
 two distinct circles: a vertex ``+-(xt_i x xt_j)``, i.e. an oriented line through two of the
 points. Walking along a circle ``C_p`` (the oriented lines through the point ``x_p``, sorted by
@@ -32,9 +33,9 @@ empty pattern included), fewer with collinear or repeated points. Collinear data
 
 **Sampling is fooled.** A random direction ``u`` finds a cell with probability equal to the
 cell's share of the sphere's area. Cells near the vertices of nearly concurrent lines are
-tiny, so random directions miss many of them: 10^5 directions find about 7,100 of the 9,902
-patterns of 100 points (``benchmarks/bench_plane_patterns.py``), and a convex program over
-sampled patterns is then a restriction of the infinite-width one.
+tiny, so random directions miss many of them: 10^5 Gaussian directions find about 7,000 of
+the 9,902 patterns of 100 standard normal points (``benchmarks/bench_plane_patterns.py``), and
+a convex program over sampled patterns is then a restriction of the infinite-width one.
 
 Every sign is decided exactly. The points are read as rationals (floats are the dyadic
 values they store) and scaled by the common denominator ``D`` to integer vectors
