@@ -449,3 +449,54 @@ def json_rows(draw, max_rows: int = 3) -> str:
     if rows and draw(st.integers(0, 9)) == 0:
         rows[-1] = draw(st.sampled_from(["1", "null", '"1"', "{}"]))
     return "[" + ", ".join(rows) + "]"
+# -- points in the plane ----------------------------------------------------------------------
+
+# Scales applied to a whole configuration: they keep its collinear triples and repeated points
+# exact while moving the integers to int64, to Python ints, and beyond the float range.
+_plane_scales = st.sampled_from(
+    [Fraction(1), Fraction(1, 2), Fraction(1, 3**20), Fraction(2**-60), Fraction(10**200)]
+)
+
+
+@st.composite
+def plane_points(draw, min_size: int = 1, max_size: int = 7) -> list[list[Fraction]]:
+    """Small integer points of a 5x5 grid, scaled and shifted together (collinear triples,
+    repeated points and axis-parallel lines are common)."""
+    n = draw(st.integers(min_size, max_size))
+    grid = st.lists(st.integers(-2, 2), min_size=2, max_size=2)
+    pts = draw(st.lists(grid, min_size=n, max_size=n))
+    scale = draw(_plane_scales)
+    shift = draw(st.lists(small_rationals, min_size=2, max_size=2))
+    return [[scale * a + shift[0], scale * b + shift[1]] for a, b in pts]
+
+
+@st.composite
+def general_position_points(draw, min_size: int = 1, max_size: int = 14) -> list[list[int]]:
+    """Distinct integer points, no three on a line."""
+    n = draw(st.integers(min_size, max_size))
+    pts: list[tuple[int, int]] = []
+    coords = st.tuples(st.integers(-60, 60), st.integers(-60, 60))
+    for _ in range(n):
+
+        def fresh(p, pts=tuple(pts)):
+            if p in pts:
+                return False
+            return all(
+                (q[0] - p[0]) * (r[1] - p[1]) != (q[1] - p[1]) * (r[0] - p[0])
+                for i, q in enumerate(pts)
+                for r in pts[i + 1 :]
+            )
+
+        pts.append(draw(coords.filter(fresh)))
+    return [list(p) for p in pts]
+
+
+@st.composite
+def affine_maps(draw) -> tuple[list[list[Fraction]], list[Fraction]]:
+    """An invertible affine map ``x -> A x + c`` of the plane with small rational entries."""
+    A = draw(
+        st.lists(st.lists(small_rationals, min_size=2, max_size=2), min_size=2, max_size=2)
+        .filter(lambda m: m[0][0] * m[1][1] != m[0][1] * m[1][0])
+    )
+    c = draw(st.lists(small_rationals, min_size=2, max_size=2))
+    return A, c
