@@ -50,10 +50,14 @@ from .experiments import SweepSummary, sweep_summary
 from .geometry import (
     LinearRegions,
     PiecewiseLinear,
+    PlaneLine,
     PlanePatterns,
+    PlaneRegion,
+    PlaneRegions,
     Region,
     Tolerance,
     count_regions,
+    effective_lines,
     exact_kinks,
     linear_regions,
     merged_regions,
@@ -90,7 +94,7 @@ from .model import (
     save_data,
     save_network,
 )
-from .plot import plot_dual, plot_network
+from .plot import plot_dual, plot_network, plot_regions_2d
 from .setting import (
     PiecewiseUniform,
     SufficientConditions,
@@ -223,6 +227,11 @@ __all__ = [
     "plane_activation_patterns",
     "plot_dual",
     "plot_network",
+    "plot_regions_2d",
+    "PlaneLine",
+    "PlaneRegion",
+    "PlaneRegions",
+    "effective_lines",
     "region_graph",
     "save_data",
     "save_network",

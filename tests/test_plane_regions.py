@@ -366,3 +366,49 @@ def test_bad_input_is_named(call, error, words):
     with pytest.raises(error) as info:
         call()
     assert words in str(info.value)
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def _write(tmp_path, w, b, v):
+    import json
+
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps({"w": w, "b": b, "v": v}))
+    return path
+
+
+def test_cli_counts_regions_in_the_plane(run_cli, tmp_path):
+    import json
+
+    # x = 0, y = 0, and x + y = 1 carried by two neurons whose jumps 1/2 and 1/4 * 2 add.
+    path = _write(tmp_path, [[1, 0], [0, 1], [1, 1], [-2, -2]], [0, 0, -1, 2],
+                  [1, 1, "1/2", "1/4"])
+    code, out, err = run_cli("regions", path, "--json")
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert data["count"] == 7 and data["d"] == 2 and data["box"] is None
+    assert data["lines"][2] == {"a": "1", "b": "1", "c": "-1", "jump": "1", "neurons": [2, 3]}
+    code, out, _ = run_cli("regions", path, "--json", "--box", "0", "1", "0", "1/2")
+    assert json.loads(out)["count"] == 2 and json.loads(out)["box"] == ["0", "1", "0", "1/2"]
+    code, out, _ = run_cli("regions", path, "--digits", "3")
+    assert code == 0 and out.startswith("7 effective linear region(s) on R^2 (exact); 3 line(s)")
+
+
+@pytest.mark.parametrize(
+    "w, args, words",
+    [
+        ([[1, 0]], ["--interval", "0", "1"], "--interval LO HI is for d = 1 networks"),
+        ([[1, 0]], ["--tol", "0.1"], "--tol is for d = 1 networks"),
+        ([[1, 0]], ["--box", "0", "0", "0", "1"], "xlo = 0 must be below xhi = 0"),
+        ([[1, 0]], ["--box", "0", "1", "0", "x"], "YHI"),
+        ([[1, 0, 0]], [], "d = 1 or d = 2"),
+        ([[1]], ["--box", "0", "1", "0", "1"], "--box is for d = 2 networks"),
+    ],
+)
+def test_cli_bad_plane_options_are_one_line(run_cli, tmp_path, w, args, words):
+    path = _write(tmp_path, w, [0], [1])
+    code, out, err = run_cli("regions", path, *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and words in err

@@ -1,7 +1,8 @@
 """Geometry of the network function and of the data: the exact piecewise-linear form, effective
-linear regions, and the activation patterns of points in the plane.
+linear regions (on the line and in the plane), and the activation patterns of points in the plane.
 """
 
+from .plane import PlaneLine, PlaneRegion, PlaneRegions, effective_lines
 from .plane_patterns import PlanePatterns, plane_activation_patterns
 from .pwl import (
     PiecewiseLinear,
@@ -31,4 +32,8 @@ __all__ = [
     "region_graph",
     "PlanePatterns",
     "plane_activation_patterns",
+    "PlaneLine",
+    "PlaneRegion",
+    "PlaneRegions",
+    "effective_lines",
 ]

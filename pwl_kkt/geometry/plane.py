@@ -23,14 +23,18 @@ box the same formula holds for the lines that cross it and the points strictly i
 (every face of the arrangement meets the convex box in a convex, so connected, set).
 
 **Exact and fast.** Parallelism is decided on the integers (a, b). Concurrency is decided
-with a hash: every intersection point is keyed by its coordinates modulo the prime
-p = 2^31 - 1, computed for all pairs at once in int64 numpy arithmetic (one modular
-inverse per pair by a product tree). Equal points have equal keys, so a point met by no
-other key is a simple crossing, proven. Keys shared by several pairs are then decided in
-exact integer arithmetic: the lines must pass through one rational point with that key, or
-the pairs are grouped exactly, one line at a time. Box membership is decided in float64
-with a rigorous error bound, and exactly where the bound cannot decide. Pairs are visited
-line by line, in blocks, so memory stays O(m) times a block, not O(m^2).
+with a hash: the crossing of two lines is keyed by its coordinates modulo the prime
+p = 2^31 - 1, ``(X / Z mod p, Y / Z mod p)`` with ``(X, Y, Z)`` the cross product of the
+two integer triples, computed for all pairs in int64 numpy arithmetic (the inverses of Z
+by a product tree: one exponentiation per block). Equal points have equal keys, so a key
+held by one pair only is a simple crossing, proven. A key held by several pairs is decided
+in exact integer arithmetic: if its mu lines pass through one rational point and it holds
+exactly mu (mu - 1) / 2 pairs, that point has multiplicity mu; otherwise (three lines
+concurrent modulo p, say, about C(m, 3) / p times) its pairs are grouped by their exact
+points. A point whose canonical Z is a multiple of p has no key and is grouped exactly.
+Box membership is decided in float64 with a rigorous error bound, and exactly where the
+bound cannot decide. Pairs are visited in blocks, and the keys are counted in buckets of
+at most 2^24, so memory stays bounded however many lines there are.
 
 Polygons (:class:`PlaneRegions`) come from the exact arrangement inside a box (a doubly
 connected edge list over exact rational vertices); their affine maps are propagated across
@@ -541,24 +545,26 @@ def _count(lines: Sequence[PlaneLine], box: Box | None) -> int:
     # once per bucket), so that memory stays below _BUCKET keys however many lines there are.
     buckets = max(1, -(-(m * (m - 1) // 2) // _BUCKET))
     for bucket in range(buckets):
-        found = []
-        for rows, cols in pairs.blocks():
+
+        def block(rows: np.ndarray, cols: np.ndarray, bucket: int = bucket) -> tuple:
             keys, keep = pairs.keys(rows, cols, exact if bucket == 0 else None)
             keep &= keys >= 0
             if buckets > 1:
                 keep &= keys % buckets == bucket
-            found.append((keys[keep], keep, rows, cols))
-        ordered = np.sort(np.concatenate([f[0] for f in found]))
+            return keys[keep], keep
+
+        found = [block(rows, cols)[0] for rows, cols in pairs.blocks()]
+        ordered = np.sort(np.concatenate(found))
         first = np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1]))
         sizes = np.diff(np.append(first, ordered.size))
         total += int(np.count_nonzero(sizes == 1))  # a key met once: a simple crossing
         shared = ordered[first[sizes > 1]]
         if shared.size:
             hits = []
-            for keys, keep, rows, cols in found:
+            for keys, (rows, cols) in zip(found, pairs.blocks()):
                 hit = np.isin(keys, shared)
-                if hit.any():
-                    r, q = np.nonzero(keep)
+                if hit.any():  # recompute the block to find its pairs (rare)
+                    r, q = np.nonzero(block(rows, cols)[1])
                     hits.append((keys[hit], rows[r[hit]], cols[q[hit]]))
             total += _settle(lines, *(np.concatenate(h) for h in zip(*hits)))
     return 1 + m + total + sum(len(ls) - 1 for ls in exact.values())
