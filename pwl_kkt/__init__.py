@@ -50,13 +50,19 @@ from .experiments import SweepSummary, sweep_summary
 from .geometry import (
     LinearRegions,
     PiecewiseLinear,
+    PlaneLine,
+    PlanePatterns,
+    PlaneRegion,
+    PlaneRegions,
     Region,
     Tolerance,
     count_regions,
+    effective_lines,
     exact_kinks,
     linear_regions,
     merged_regions,
     piecewise_linear,
+    plane_activation_patterns,
     region_graph,
 )
 from .kkt import (
@@ -88,7 +94,7 @@ from .model import (
     save_data,
     save_network,
 )
-from .plot import plot_dual, plot_network
+from .plot import plot_dual, plot_network, plot_regions_2d
 from .setting import (
     AlignmentReport,
     MaxMarginDirection,
@@ -215,6 +221,7 @@ __all__ = [
     "Network",
     "NotSeparableError",
     "PiecewiseLinear",
+    "PlanePatterns",
     "PwlKktError",
     "Region",
     "Tolerance",
@@ -227,8 +234,14 @@ __all__ = [
     "network_from_torch",
     "network_to_torch",
     "piecewise_linear",
+    "plane_activation_patterns",
     "plot_dual",
     "plot_network",
+    "plot_regions_2d",
+    "PlaneLine",
+    "PlaneRegion",
+    "PlaneRegions",
+    "effective_lines",
     "region_graph",
     "save_data",
     "save_network",

@@ -449,6 +449,116 @@ def json_rows(draw, max_rows: int = 3) -> str:
     if rows and draw(st.integers(0, 9)) == 0:
         rows[-1] = draw(st.sampled_from(["1", "null", '"1"', "{}"]))
     return "[" + ", ".join(rows) + "]"
+# -- points in the plane ----------------------------------------------------------------------
+
+# Scales applied to a whole configuration: they keep its collinear triples and repeated points
+# exact while moving the integers to int64, to Python ints, and beyond the float range.
+_plane_scales = st.sampled_from(
+    [Fraction(1), Fraction(1, 2), Fraction(1, 3**20), Fraction(2**-60), Fraction(10**200)]
+)
+
+
+@st.composite
+def plane_points(draw, min_size: int = 1, max_size: int = 7) -> list[list[Fraction]]:
+    """Small integer points of a 5x5 grid, scaled and shifted together (collinear triples,
+    repeated points and axis-parallel lines are common)."""
+    n = draw(st.integers(min_size, max_size))
+    grid = st.lists(st.integers(-2, 2), min_size=2, max_size=2)
+    pts = draw(st.lists(grid, min_size=n, max_size=n))
+    scale = draw(_plane_scales)
+    shift = draw(st.lists(small_rationals, min_size=2, max_size=2))
+    return [[scale * a + shift[0], scale * b + shift[1]] for a, b in pts]
+
+
+@st.composite
+def general_position_points(draw, min_size: int = 1, max_size: int = 14) -> list[list[int]]:
+    """Distinct integer points, no three on a line."""
+    n = draw(st.integers(min_size, max_size))
+    pts: list[tuple[int, int]] = []
+    coords = st.tuples(st.integers(-60, 60), st.integers(-60, 60))
+    for _ in range(n):
+
+        def fresh(p, pts=tuple(pts)):
+            if p in pts:
+                return False
+            return all(
+                (q[0] - p[0]) * (r[1] - p[1]) != (q[1] - p[1]) * (r[0] - p[0])
+                for i, q in enumerate(pts)
+                for r in pts[i + 1 :]
+            )
+
+        pts.append(draw(coords.filter(fresh)))
+    return [list(p) for p in pts]
+
+
+@st.composite
+def affine_maps(draw) -> tuple[list[list[Fraction]], list[Fraction]]:
+    """An invertible affine map ``x -> A x + c`` of the plane with small rational entries."""
+    A = draw(
+        st.lists(st.lists(small_rationals, min_size=2, max_size=2), min_size=2, max_size=2)
+        .filter(lambda m: m[0][0] * m[1][1] != m[0][1] * m[1][0])
+    )
+    c = draw(st.lists(small_rationals, min_size=2, max_size=2))
+    return A, c
+
+
+@st.composite
+def plane_networks(draw, max_free: int = 3, floats: bool = False):
+    """2-D :class:`NetworkNd` with planted coincidences: parallel lines, a concurrent triple,
+    duplicated neurons, a cancelling pair (a neuron and its negation: ``v relu(z) - v relu(-z)``
+    is affine), constant neurons (``w_j = 0``) and zero output weights.
+
+    With ``floats=True`` the entries are small dyadic rationals held as float64 arrays.
+    """
+    import numpy as np
+
+    from pwl_kkt import NetworkNd
+
+    values = dyadic_values if floats else small_rationals
+    nonzero = values.filter(bool)
+    neurons = [
+        (draw(values), draw(values), draw(values), draw(values))
+        for _ in range(draw(st.integers(0, max_free)))
+    ]
+    if draw(st.booleans()):  # parallel lines: one direction, several offsets, either orientation
+        w1, w2 = draw(nonzero), draw(values)
+        for b in draw(st.lists(values, min_size=2, max_size=3, unique=True)):
+            s = draw(st.sampled_from([1, -1, 2]))
+            neurons.append((s * w1, s * w2, s * b, draw(values)))
+    if draw(st.booleans()):  # three lines through one rational point
+        px, py = draw(values), draw(values)
+        for _ in range(3):
+            w1, w2 = draw(nonzero), draw(values)
+            neurons.append((w1, w2, -(w1 * px + w2 * py), draw(nonzero)))
+    if neurons and draw(st.booleans()):  # a duplicate on the same line, same orientation
+        w1, w2, b, v = draw(st.sampled_from(neurons))
+        neurons.append((2 * w1, 2 * w2, 2 * b, draw(values)))
+    if neurons and draw(st.booleans()):  # a cancelling copy: jumps v |s| and -v |s| add to 0
+        w1, w2, b, v = draw(st.sampled_from(neurons))
+        neurons.append((-w1, -w2, -b, -v))
+    if draw(st.booleans()):  # a constant neuron, no line
+        neurons.append((0, 0, draw(values), draw(values)))
+    if not neurons:
+        neurons.append((draw(values), draw(values), draw(values), draw(values)))
+    neurons = draw(st.permutations(neurons))
+    w = [[Fraction(n[0]), Fraction(n[1])] for n in neurons]
+    b = [Fraction(n[2]) for n in neurons]
+    v = [Fraction(n[3]) for n in neurons]
+    if floats:
+        return NetworkNd(*(np.array(t, dtype=float) for t in (w, b, v)))
+    return NetworkNd(w, b, v)
+
+
+@st.composite
+def plane_boxes(draw, floats: bool = False):
+    """A box ``(xlo, xhi, ylo, yhi)`` with an interior, on the same small grid as
+    :func:`plane_networks` (so lines and crossings often lie on its sides and corners)."""
+    values = dyadic_values if floats else small_rationals
+    xs = draw(st.lists(values, min_size=2, max_size=2, unique=True))
+    ys = draw(st.lists(values, min_size=2, max_size=2, unique=True))
+    return min(xs), max(xs), min(ys), max(ys)
+
+
 # --- orthogonally separable data (Phuong & Lampert 2021) --------------------------------------
 
 _PYTHAGOREAN = [(Fraction(3, 5), Fraction(4, 5)), (Fraction(5, 13), Fraction(12, 13)),
