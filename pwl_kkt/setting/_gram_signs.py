@@ -77,8 +77,9 @@ def first_offending_pair(data: DatasetNd) -> tuple[tuple[int, int] | None, int]:
         r1 = min(n, r0 + block)
         s = signed[r0:r1] @ signed[r0:].T
         t = bound * (mags[r0:r1] @ mags[r0:].T)
-        # Only entries that might be wrong need a look: s > t is a certain, right sign.
-        flag = s <= t
+        # Only entries that might be wrong need a look: s > t is a certain, right sign, and
+        # t = 0 (every product exactly 0, so s = 0 exactly) is right for different labels.
+        flag = (s <= t) & ((t > 0) | (labels[r0:r1, None] == labels[None, r0:]))
         if not (plain[r0:r1].all() and plain[r0:].all()):
             flag |= ~plain[r0:r1, None] | ~plain[None, r0:]
         flag[:, : r1 - r0] &= np.triu(np.ones((r1 - r0, r1 - r0), dtype=bool))  # j >= i
