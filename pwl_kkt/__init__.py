@@ -112,6 +112,7 @@ from .setting import (
     label_changes,
     max_margin_direction,
     orthogonal_data,
+    orthogonal_limit,
     orthogonal_setting,
     orthogonally_separable,
     population_error,
@@ -280,6 +281,7 @@ __all__ = [
     "alignment_report",
     "max_margin_direction",
     "orthogonal_data",
+    "orthogonal_limit",
     "orthogonal_setting",
     "orthogonally_separable",
 ]

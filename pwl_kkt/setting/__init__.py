@@ -24,6 +24,7 @@ from .orthogonal import (
     alignment_report,
     max_margin_direction,
     orthogonal_data,
+    orthogonal_limit,
     orthogonal_setting,
     orthogonally_separable,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "alignment_report",
     "max_margin_direction",
     "orthogonal_data",
+    "orthogonal_limit",
     "orthogonal_setting",
     "orthogonally_separable",
 ]

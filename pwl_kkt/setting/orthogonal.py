@@ -51,6 +51,7 @@ __all__ = [
     "alignment_report",
     "max_margin_direction",
     "orthogonal_data",
+    "orthogonal_limit",
     "orthogonal_setting",
     "orthogonally_separable",
 ]
@@ -730,6 +731,77 @@ def _coefficients(Wn: np.ndarray, wp: np.ndarray, wm: np.ndarray) -> tuple[np.nd
         return zeros, cz
     take = (u <= 0) & (cz > 0)
     return np.where(take, 0.0, u), np.where(take, cz, 0.0)
+
+
+def orthogonal_limit(net: NetworkNd, x: object, y: object = None) -> NetworkNd:
+    """The network of the theorem's limit form nearest to ``net``: a KKT point, at margin 1.
+
+    Each neuron with ``a_j > 0`` becomes ``w_j = u_j w_+``, ``a_j = u_j ||w_+||`` with
+    ``u_j = max(w_j . w_+, 0) / ||w_+||^2`` (its projection on ``w_+``); each neuron with
+    ``a_j < 0`` becomes ``z_j w_-``, ``-z_j ||w_-||`` likewise; dead neurons and ``a_j = 0``
+    become 0. Then ``u`` and ``z`` are rescaled so that the smallest margin of each class is
+    1: on orthogonally separable data ``w_- . x_i <= 0`` for ``y_i = +1`` (``w_-`` is a
+    nonnegative combination of negative points), so ``f(x_i) = ||w_+|| (sum_j u_j^2)
+    (w_+ . x_i)`` there, and ``u`` is divided by ``sqrt(||w_+|| sum_j u_j^2)``.
+
+    The result is a KKT point of ``min ||theta||^2`` s.t. ``y_i f(x_i) >= 1``: with
+    ``w_+ = sum_i alpha_i x_i`` (the exact multipliers of :func:`max_margin_direction`),
+    ``lambda_i = alpha_i / ||w_+||`` on its support and likewise for ``w_-`` give
+    ``w_j = a_j sum_i lambda_i y_i relu'(w_j . x_i) x_i`` and
+    ``a_j = sum_i lambda_i y_i relu(w_j . x_i)`` (using ``w_+ . x_i = 1`` on the support and
+    ``sum_i alpha_i = ||w_+||^2``); ``lambda_i > 0`` only where the margin is 1. Float64,
+    so it is a KKT point up to rounding; :func:`~pwl_kkt.certify_kkt` confirms it
+    numerically.
+
+    Parameters
+    ----------
+    net : NetworkNd
+        Without hidden biases; at least one neuron of each output sign (for each class
+        present) pointing into its class's half-space.
+    x : OrthogonalSetting, DatasetNd, Dataset, or points of shape (n, d)
+        Orthogonally separable data.
+    y : sequence of {-1, +1}, optional
+        Labels when points are given.
+
+    Returns
+    -------
+    NetworkNd
+        Float64, without hidden biases, every neuron balanced (``|a_j| = ||w_j||``).
+
+    Examples
+    --------
+    >>> setting = orthogonal_setting([[2, 1], [1, 2], [-1, -1]], [1, 1, -1])
+    >>> lim = orthogonal_limit(NetworkNd([[1, 0], [-1, 0]], None, [1, -1]), setting)
+    >>> np.round(lim.w, 6).tolist(), np.round(lim.v, 6).tolist()
+    ([[0.485492, 0.485492], [-0.594604, -0.594604]], [0.686589, -0.840896])
+    >>> (setting.data.y * lim(np.array(setting.data.x_float))).round(12).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    if isinstance(x, OrthogonalSetting) and y is not None:
+        raise InvalidDataError("give either an OrthogonalSetting or x and y, not both")
+    setting = x if isinstance(x, OrthogonalSetting) else orthogonal_setting(x, y)
+    if not setting.separability:
+        raise InvalidDataError(
+            f"the limit form needs orthogonally separable data; {setting.separability.reason}"
+        )
+    W, a = _weights(net, setting.data.d)
+    live = np.any(setting.data.x_float @ W.T > 0, axis=0)
+    rows, outs = np.zeros_like(W), np.zeros_like(a)
+    for direction, sign in ((setting.plus, 1.0), (setting.minus, -1.0)):
+        if not (setting.data.y == direction.label).any():
+            continue  # no point of this class: no neuron is needed for it
+        w = np.array(direction.w_float, dtype=np.float64)
+        norm = float(np.linalg.norm(w))
+        coef = np.where(live & (sign * a > 0), np.maximum(W @ w, 0.0) / (w @ w), 0.0)
+        if not np.any(coef):
+            raise InvalidNetworkError(
+                f"no neuron with a_j {'>' if sign > 0 else '<'} 0 points into the class "
+                f"y = {direction.label:+d}: the limit form has no neuron for it"
+            )
+        coef /= math.sqrt(norm * float(coef @ coef))  # that class's smallest margin is 1
+        rows += np.outer(coef, w)
+        outs += sign * coef * norm
+    return NetworkNd(rows, None, outs)
 
 
 # --- orthogonally separable data -------------------------------------------------------------
