@@ -21,8 +21,9 @@ so ``W`` has rank at most 2.
 This module decides orthogonal separability exactly (:func:`orthogonally_separable`, naming
 the first offending pair), computes ``w_+`` and ``w_-`` as exact rationals with a proof of
 optimality (:func:`max_margin_direction`), measures how close a trained network is to the
-theorem's limit (:func:`alignment_report`), and draws orthogonally separable data
-(:func:`orthogonal_data`).
+theorem's limit (:func:`alignment_report`), builds the limit-form network nearest to it,
+a KKT point of the max-margin problem (:func:`orthogonal_limit`), and draws orthogonally
+separable data (:func:`orthogonal_data`).
 """
 
 from __future__ import annotations
