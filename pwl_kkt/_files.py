@@ -53,9 +53,13 @@ def _too_big(path: Path, size: int, limit: int) -> FileFormatError:
 
 
 def read_text(path: Path) -> str:
-    """:func:`read_bytes` decoded as UTF-8, with a clear error for other encodings."""
+    """:func:`read_bytes` decoded as UTF-8, with a clear error for other encodings.
+
+    A leading byte order mark (spreadsheets write one in "CSV UTF-8") is not part of the
+    text: left in, it would glue itself to the first column name or JSON token.
+    """
     try:
-        return read_bytes(path).decode("utf-8")
+        return read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FileFormatError(
             f"{path}: not a UTF-8 text file (byte {exc.start} cannot be decoded)"

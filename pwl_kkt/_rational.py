@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from collections.abc import Mapping, Sequence, Set
 from fractions import Fraction
 
 import numpy as np
@@ -50,10 +51,10 @@ def to_fraction(value: object, where: str) -> Fraction:
     if isinstance(value, (int, np.integer)):
         return Fraction(int(value))
     if isinstance(value, (float, np.floating)):
-        f = float(value)
-        if not math.isfinite(f):
-            raise InvalidValueError(f"{where}: {f!r} is not a finite number")
-        return Fraction(f)
+        if not np.isfinite(value):
+            raise InvalidValueError(f"{where}: {float(value)!r} is not a finite number")
+        # as_integer_ratio, not float(): a long double holds bits that float64 would round off
+        return Fraction(*value.as_integer_ratio())
     if isinstance(value, str):
         return parse_number(value, where)
     if isinstance(value, numbers.Rational) or type(value).__name__ in {
@@ -159,6 +160,41 @@ def int_text(n: int) -> str:
     return int_text(high) + int_text(low).rjust(half, "0")
 
 
+def to_float(value: object, where: str) -> float:
+    """``value`` read like :func:`to_fraction`, as the nearest float64, which must be finite.
+
+    Examples
+    --------
+    >>> to_float("1/4", "a"), to_float(3, "a")
+    (0.25, 3.0)
+    >>> to_float(10**400, "a")
+    Traceback (most recent call last):
+    ...
+    pwl_kkt.errors.InvalidValueError: a: 1000000000...0000000000 (401 characters) overflows float64
+    """
+    from .errors import InvalidValueError
+
+    if type(value) is float and math.isfinite(value):  # the common case, no detour
+        return value
+    f = fraction_to_float(to_fraction(value, where))
+    if not math.isfinite(f):
+        raise InvalidValueError(f"{where}: {shorten(value)} overflows float64")
+    return f
+
+
+def unordered(values: object) -> str | None:
+    """``"a dict"`` / ``"a set"`` when ``values`` iterates without a meaningful order, else None.
+
+    Iterating a dict gives its keys and a set an arbitrary order: read as a sequence, either
+    would silently give other numbers than the ones meant.
+    """
+    if isinstance(values, Mapping):
+        return "a dict"
+    if isinstance(values, Set):
+        return "a set"
+    return None
+
+
 def fractions_of(values: object, name: str) -> tuple[Fraction, ...]:
     """Convert a one-dimensional sequence to a tuple of exact rationals."""
     from .errors import InvalidValueError
@@ -171,13 +207,42 @@ def fractions_of(values: object, name: str) -> tuple[Fraction, ...]:
             if bad.size:
                 i = int(bad[0])
                 raise InvalidValueError(f"{name}[{i}]: {float(values[i])!r} is not a finite number")
-            return tuple(Fraction(float(t)) for t in values.tolist())
+            if values.dtype.itemsize <= 8:  # embeds in float64: tolist() keeps every bit
+                return tuple(Fraction(t) for t in values.tolist())
+            return tuple(Fraction(*t.as_integer_ratio()) for t in values)
         items = values.tolist()
     elif isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise InvalidValueError(f"{name} must be a sequence of numbers; got {shorten(values)}")
+    elif unordered(values):
+        raise InvalidValueError(
+            f"{name} must be a sequence of numbers in order; got {unordered(values)}"
+        )
     else:
         items = list(values)
     return tuple(to_fraction(t, f"{name}[{i}]") for i, t in enumerate(items))
+
+
+def floats_of(values: object, name: str) -> list[float]:
+    """A one-dimensional sequence as the nearest float64s, read like :func:`fractions_of`.
+
+    A list of floats is taken as it is; anything else is read exactly and rounded, and a
+    value beyond the float64 range is refused (naming it) instead of becoming ``inf``.
+
+    Examples
+    --------
+    >>> floats_of(["1/4", 2], "w")
+    [0.25, 2.0]
+    """
+    from .errors import InvalidValueError
+
+    if isinstance(values, Sequence) and all(isinstance(t, float) for t in values):
+        return list(values)  # the common case, without a detour through Fractions
+    qs = fractions_of(values, name)
+    out = [fraction_to_float(q) for q in qs]
+    for i, f in enumerate(out):
+        if not math.isfinite(f):
+            raise InvalidValueError(f"{name}[{i}]: {short_text(qs[i])} overflows float64")
+    return out
 
 
 def fraction_text(q: Fraction) -> str:

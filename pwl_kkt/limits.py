@@ -17,14 +17,21 @@ limit                     default            what exceeds it gets
 ``max_file_bytes``        256 MiB            :class:`~pwl_kkt.errors.FileFormatError`:
                                              a JSON, CSV, TOML, ``.npz`` or ``.pt`` file
                                              (or ``.npz`` content once unpacked) larger
+``max_pattern_bytes``     1 GiB              :class:`~pwl_kkt.errors.InvalidDataError`:
+                                             ``plane_activation_patterns`` on n points
+                                             (N distinct) whose up to ``N^2 - N + 2``
+                                             patterns of n bits take more bytes packed
+                                             (about 2,000 points; time and memory grow as
+                                             ``n^3``)
 ========================  =================  =============================================
 
 Only regular files are read (a FIFO or a device is refused before it is opened
 for reading), and error messages quote at most :data:`MESSAGE_CHARS` characters
 of an offending value.
 
-The limits bound the *input*; values computed from it may be larger and are
-handled exactly. They hold for the current process: a Dask worker in another
+The limits bound the *input* (``max_pattern_bytes``: the size of the result an
+input asks for, checked before the work starts); values computed from it may be
+larger and are handled exactly. They hold for the current process: a Dask worker in another
 process uses its own defaults unless the task sets them.
 
 Examples
@@ -65,6 +72,7 @@ class InputLimits:
     max_digits: int = 4000
     max_exponent: int = 4000
     max_file_bytes: int = 256 * 2**20
+    max_pattern_bytes: int = 2**30
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -431,7 +431,10 @@ def float_networks_nd(draw, d: int | None = None, max_width: int = 5, bias: bool
     return NetworkNd(array(k, d), array(k) if has_bias else None, array(k))
 
 
-_ND_HEADERS = ["x1,x2,y", "x1,y", "x2,x1,y", "x1,x3,y", "x1,x1,y", "x0,x1,y", "x1,x2", "y,x1,x2,x3"]
+_ND_HEADERS = [
+    "x1,x2,y", "x1,y", "x2,x1,y", "x1,x3,y", "x1,x1,y", "x0,x1,y", "x1,x2", "y,x1,x2,x3",
+    "\ufeffx1,x2,y", "x1,x2,y,y", "x,y,y",  # a byte order mark; a second column of labels
+]
 
 
 @st.composite
@@ -557,6 +560,32 @@ def plane_boxes(draw, floats: bool = False):
     xs = draw(st.lists(values, min_size=2, max_size=2, unique=True))
     ys = draw(st.lists(values, min_size=2, max_size=2, unique=True))
     return min(xs), max(xs), min(ys), max(ys)
+
+
+@st.composite
+def signed_zero_twins(draw, max_width: int = 4):
+    """Two float :class:`NetworkNd` equal as values, differing only in the signs of zeros.
+
+    Entries come from a pool rich in ``0.0`` and ``-0.0``; the twin flips the sign of every
+    zero, so ``==`` (which compares values) holds while the bytes of the arrays differ.
+    """
+    import numpy as np
+
+    from pwl_kkt import NetworkNd
+
+    d, k = draw(st.integers(1, 3)), draw(st.integers(1, max_width))
+    pool = st.sampled_from([0.0, -0.0, 0.0, 1.0, -0.5])
+
+    def array(*shape: int) -> np.ndarray:
+        n = int(np.prod(shape))
+        return np.array(draw(st.lists(pool, min_size=n, max_size=n))).reshape(shape)
+
+    def flip(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else np.where(a == 0, -a, a)
+
+    w, v = array(k, d), array(k)
+    b = array(k) if draw(st.booleans()) else None
+    return NetworkNd(w, b, v), NetworkNd(flip(w), flip(b), flip(v))
 
 
 # --- orthogonally separable data (Phuong & Lampert 2021) --------------------------------------

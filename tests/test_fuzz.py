@@ -187,6 +187,9 @@ _quick = settings(
 @example(("certify", {"n.json": NET, "d.json": b'{"x": [[1], [2, 3]], "y": [1, 1]}'},
           ["n.json", "d.json"]))
 @example(("train", {"d.csv": DATA_2D}, ["d.csv", "--width=2"]))
+@example(("certify", {"n.json": NET_2D, "d.csv": b"\xef\xbb\xbfx1,x2,y\r\n1,2,1\r\n"},
+          ["n.json", "d.csv"]))
+@example(("certify", {"n.json": NET, "d.csv": b"x,y,y\n1,1,-1\n"}, ["n.json", "d.csv"]))
 @example(("train", {"d.csv": b"x1,y\n-2,1\n2,1\n0.5,-1\n"}, ["d.csv", "--width=2"]))
 def test_cli_contract(case):
     run_case(*case)

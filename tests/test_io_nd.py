@@ -171,6 +171,11 @@ def test_csv_columns_in_any_order_other_columns_ignored(tmp_path):
         ("d.csv", "x1,x2,y\n1,2,1\n3,1\n", FileFormatError, "row 3 has 2 fields, expected 3"),
         ("d.csv", "x1,x2,y\n1,2,1\n3,nan,1\n", InvalidValueError,
          "line 3, x2: 'nan' is not a finite number"),
+        # a second label column (or x column) used to be ignored: its labels were lost
+        ("d.csv", "x1,x2,y,y\n1,2,1,-1\n", FileFormatError, "column y appears twice"),
+        ("d.csv", "x,y,x\n1,1,2\n", FileFormatError, "column x appears twice"),
+        ("d.json", '{"x": [[1, 2], [3, 4]], "y": {"1": 1, "-1": 1}}', FileFormatError,
+         "'y' must be a list, got an object"),
     ],
 )
 def test_bad_files(tmp_path, name, text, error, message):
@@ -200,6 +205,9 @@ def _npz(**arrays) -> bytes:
         ({"w": np.ones((2, 3)), "b": np.ones(3), "v": np.ones(2)}, InvalidNetworkError,
          "b must have one entry per row of w; got 3 for 2 rows"),
         ({"w": np.ones((1, 0)), "v": np.ones(1)}, InvalidNetworkError, "d must be at least 1"),
+        # without b, a 3-D w used to be reported as "missing array(s) b"
+        ({"w": np.ones((1, 2, 2)), "v": np.ones(1)}, FileFormatError,
+         r"array w has shape \(1, 2, 2\); expected \(k,\) or \(k, d\)"),
     ],
 )
 def test_bad_npz_files(tmp_path, arrays, error, message):
@@ -405,3 +413,36 @@ def test_cli_refuses_dimension_mismatch_and_d2_in_one_line(tmp_path):
     assert code == 0 and json.loads(out)["count"] == 3
     code, out, _ = _run(["certify", "n1.json", "d1.csv", "--exact", "--json"], tmp_path)
     assert code == 0 and "is_kkt" in json.loads(out)
+
+
+@pytest.mark.parametrize(
+    ("text", "x"),
+    [
+        ("\ufeffx1,x2,y\r\n1,2,1\r\n\r\n3,1/2,-1\r\n", [[1, 2], [3, Fraction(1, 2)]]),
+        ("\ufeffx,y\n1,1\n", [1]),
+    ],
+)
+def test_csv_with_a_byte_order_mark_and_crlf(tmp_path, text, x):
+    """Spreadsheets write "CSV UTF-8" with a byte order mark and CRLF line ends; the mark
+    used to stick to the first column name ("the header names x2 but not x1")."""
+    (tmp_path / "d.csv").write_bytes(text.encode())
+    data = load_data(tmp_path / "d.csv")
+    assert [list(r) if isinstance(r, tuple) else r for r in data.x] == x
+    (tmp_path / "n.json").write_bytes('\ufeff{"w": [[1, 2]], "v": [1]}'.encode())
+    assert load_network(tmp_path / "n.json").d == 2
+
+
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors")
+def test_torch_nested_tensors_and_module_dtypes_are_named():
+    torch = pytest.importorskip("torch")
+    nested = {"0.weight": torch.nested.nested_tensor([torch.zeros(3)] * 2),
+              "2.weight": torch.ones(1, 2)}
+    with pytest.raises(InvalidNetworkError, match="0.weight is a nested tensor"):
+        network_from_torch(nested)
+    net = NetworkNd([[1, 2]], None, [1])
+    # an integer module cannot hold the parameters as parameters, a complex one does not
+    # compute relu, and a string used to fail deep inside torch
+    for dtype in (torch.int64, torch.bool, torch.complex64, "float32"):
+        with pytest.raises(InvalidValueError, match="dtype must be a real floating torch dtype"):
+            network_to_torch(net, dtype=dtype)
+    assert network_to_torch(net, dtype=torch.float16)[0].weight.dtype == torch.float16

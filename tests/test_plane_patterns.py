@@ -17,6 +17,7 @@ from pwl_kkt import (
     InvalidValueError,
     PlanePatterns,
     activation_patterns,
+    input_limits,
     plane_activation_patterns,
 )
 from pwl_kkt.geometry import plane_patterns as module
@@ -245,3 +246,38 @@ def test_bad_numbers_are_named():
         plane_activation_patterns(np.array([[0.0, 1.0], [np.nan, 2.0]]))
     with pytest.raises(InvalidValueError, match=r"x\[0\]\[1\]"):
         plane_activation_patterns([[0, "one"]])
+
+
+@pytest.mark.parametrize(
+    "x",
+    [np.array([[True, False], [False, True]]), np.array([[1j, 0], [0, 1]]),
+     np.array([[None, 0], [0, 1]], dtype=object), {0: [1, 2]}, np.zeros((2, 2, 2))],
+)
+def test_what_is_not_points_is_named(x):
+    with pytest.raises((InvalidDataError, InvalidValueError), match=r"x\[0\]|x must"):
+        plane_activation_patterns(x)
+
+
+@given(general_position_points(min_size=3, max_size=6), st.integers(1, 40))
+def test_the_pattern_limit_is_checked_before_the_work(points, copies):
+    """``P <= N^2 - N + 2`` patterns of n bits: refused beyond ``max_pattern_bytes``."""
+    x = [p for p in points for _ in range(copies)]
+    N, n = len(points), len(x)
+    size = (N * N - N + 2) * ((n + 7) // 8)
+    with input_limits(max_pattern_bytes=size):
+        assert plane_activation_patterns(x).packed.nbytes <= size
+    with input_limits(max_pattern_bytes=size - 1), pytest.raises(
+        InvalidDataError, match=f"{n} points.* {size} bytes packed: more than the limit "
+        f"max_pattern_bytes = {size - 1}"
+    ):
+        plane_activation_patterns(x)
+
+
+def test_many_points_are_refused_at_once_not_after_exhausting_memory():
+    # 2 * 10^4 points would need about 5 * 10^11 bytes of patterns and minutes of sweeps
+    x = np.random.default_rng(0).integers(-(10**6), 10**6, size=(20_000, 2))
+    with pytest.raises(InvalidDataError, match="max_pattern_bytes = 1073741824"):
+        plane_activation_patterns(x)
+    # repeated points count once in the sweeps: 3 distinct points, 3 * 10^4 copies, 8 patterns
+    many = np.repeat(np.array([[0, 0], [1, 0], [0, 1]]), 10_000, axis=0)
+    assert plane_activation_patterns(many, include_empty=True).count == 8

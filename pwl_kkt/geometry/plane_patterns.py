@@ -63,6 +63,7 @@ import numpy as np
 
 from .._rational import fractions_of
 from ..errors import InvalidDataError
+from ..limits import get_limits
 from ..model.data import Dataset
 from ..model.data_nd import DatasetNd, _row_length, _rows
 
@@ -154,8 +155,9 @@ def plane_activation_patterns(x: object, *, include_empty: bool = False) -> Plan
     Raises
     ------
     InvalidDataError
-        No points, ragged rows (naming the row), or points not in the plane
-        ("needs points in the plane (d = 2); got d = 3").
+        No points, ragged rows (naming the row), points not in the plane
+        ("needs points in the plane (d = 2); got d = 3"), or more patterns than the limit
+        ``max_pattern_bytes`` of :mod:`pwl_kkt.limits` allows (about 2,000 points by default).
     InvalidValueError
         A coordinate that is NaN, infinite or not a number (naming it).
 
@@ -177,6 +179,7 @@ def plane_activation_patterns(x: object, *, include_empty: bool = False) -> Plan
     points = _read_points(x)
     X, D = _integer_points(points)
     X, inverse = _distinct(X)
+    _check_size(X.shape[0], len(points))
     if X.shape[0] == 1:
         packed = np.packbits(np.ones((1, len(points)), dtype=bool), axis=1)
         witnesses = np.array([[0, 0, 1]], dtype=object)
@@ -226,6 +229,23 @@ def _read_points(x: object) -> list[tuple[Fraction, ...]]:
     if d != 2:
         raise InvalidDataError(f"needs points in the plane (d = 2); got d = {d}")
     return [fractions_of(r, f"x[{i}]") for i, r in enumerate(rows)]
+
+
+def _check_size(N: int, n: int) -> None:
+    """Refuse, before the ``O(N^2)`` sweeps, a result beyond ``max_pattern_bytes``.
+
+    ``N`` distinct points have at most ``N^2 - N + 2`` patterns (general position), each of
+    ``n`` bits: ``O(n^3)`` bits in all, which 10^5 points would make 10^14 bytes.
+    """
+    limit = get_limits().max_pattern_bytes
+    count = N * N - N + 2
+    size = count * ((n + 7) // 8)
+    if size > limit:
+        distinct = "" if N == n else f" ({N} distinct)"
+        raise InvalidDataError(
+            f"{n} points{distinct} can have {count} activation patterns of {n} bits, {size} "
+            f"bytes packed: more than the limit max_pattern_bytes = {limit} (see pwl_kkt.limits)"
+        )
 
 
 def _integer_points(points: list[tuple[Fraction, ...]]) -> tuple[np.ndarray, int]:

@@ -96,7 +96,8 @@ def _tensor(value: object, key: str) -> object:
     if not isinstance(value, torch.Tensor):
         raise InvalidNetworkError(f"{key} is a {type(value).__name__}, not a tensor")
     problem = (
-        "a sparse tensor" if value.layout != torch.strided
+        "a nested tensor" if value.is_nested
+        else "a sparse tensor" if value.layout != torch.strided
         else "a quantized tensor" if value.is_quantized
         else "complex (its imaginary part would be lost)" if value.is_complex()
         else "boolean" if value.dtype == torch.bool
@@ -307,6 +308,11 @@ def network_to_torch(net: Network | NetworkNd, dtype: object = None) -> object:
     """
     torch = _torch()
     dtype = torch.float64 if dtype is None else dtype
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        # an integer or complex module would not compute N(x) (nor train), a string fails late
+        raise InvalidValueError(
+            f"dtype must be a real floating torch dtype such as torch.float64; got {shorten(dtype)}"
+        )
     params = float64_parameters(net)
     d = net.d if isinstance(net, NetworkNd) else 1
     k = net.width

@@ -11,10 +11,10 @@ from functools import cached_property
 
 import numpy as np
 
-from .._rational import fraction_to_float, fractions_of, to_fraction
+from .._rational import fraction_to_float, fractions_of, to_fraction, unordered
 from ..errors import InvalidDataError, InvalidValueError, NotSeparableError
 from ..limits import shorten
-from .network import _rebuild
+from .network import _is_float_array, _rebuild
 
 __all__ = ["Dataset"]
 
@@ -57,7 +57,7 @@ class Dataset:
 
     def __init__(self, x: object, y: object, *, exact: bool | None = None) -> None:
         if exact is None:
-            exact = not (isinstance(x, np.ndarray) and x.dtype.kind == "f")
+            exact = not _is_float_array(x)
         if exact:
             xs: object = fractions_of(x, "x")
         else:
@@ -196,6 +196,8 @@ def _show(q: Fraction) -> str:
 def _labels(y: object) -> np.ndarray:
     if isinstance(y, (str, bytes)) or not hasattr(y, "__iter__"):
         raise InvalidDataError(f"y must be a sequence of labels; got {shorten(y)}")
+    if unordered(y):
+        raise InvalidDataError(f"y must be a sequence of labels in order; got {unordered(y)}")
     if isinstance(y, np.ndarray) and y.dtype.kind in "iuf":  # vectorized: n may be 10**6
         if y.ndim != 1:
             raise InvalidDataError(f"y must be one-dimensional; got shape {y.shape}")

@@ -12,9 +12,10 @@ from functools import cached_property
 
 import numpy as np
 
-from .._rational import fraction_to_float, fractions_of
+from .._rational import floats_of, fraction_to_float, fractions_of
 from ..errors import InvalidDataError, InvalidValueError, NotSeparableError
 from .data import Dataset, _labels, _show
+from .network import _is_float_array
 
 __all__ = ["DatasetNd"]
 
@@ -58,7 +59,7 @@ class DatasetNd:
 
     def __init__(self, x: object, y: object, *, exact: bool | None = None) -> None:
         if exact is None:
-            exact = not (isinstance(x, np.ndarray) and x.dtype.kind == "f")
+            exact = not _is_float_array(x)
         if exact:
             rows = _rows(x)
             d = _row_length(rows)
@@ -201,7 +202,7 @@ def _rows(x: object) -> list[object]:
     if isinstance(x, np.ndarray):
         if x.ndim != 2:
             raise InvalidDataError(f"x must be two-dimensional (n, d); got shape {x.shape}")
-        return list(x)
+        return list(np.asarray(x))  # a np.matrix's rows would be (1, d) matrices
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
         raise InvalidDataError("x must be a sequence of points, one row each")
     rows = list(x)
@@ -227,14 +228,18 @@ def _row_length(rows: list[object]) -> int:
 
 
 def _float_points(x: object) -> np.ndarray:
-    if not (isinstance(x, np.ndarray) and x.ndim == 2):
-        rows = _rows(x)
-        _row_length(rows)
-        x = np.array(rows, dtype=np.float64) if rows else np.zeros((0, 1))
-    try:
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fiu":
+        if x.ndim != 2:
+            raise InvalidDataError(f"x must be two-dimensional (n, d); got shape {x.shape}")
         arr = np.array(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidValueError("x must hold real numbers") from None
+    else:
+        # Row by row like exact points, then rounded: numpy alone would read True as 1.0,
+        # drop an imaginary part, refuse "1/3", or stack rows of rows into a 3-D array.
+        rows = _rows(x)
+        d = _row_length(rows)
+        arr = np.array(
+            [floats_of(r, f"x[{i}]") for i, r in enumerate(rows)], dtype=np.float64
+        ).reshape(len(rows), max(d, 1))
     if arr.shape[1] == 0:
         raise InvalidDataError("x has no columns: the dimension d must be at least 1")
     bad = np.argwhere(~np.isfinite(arr))
@@ -243,3 +248,4 @@ def _float_points(x: object) -> np.ndarray:
         raise InvalidValueError(f"x[{i}][{c}]: {float(arr[i, c])!r} is not a finite number")
     arr.setflags(write=False)
     return arr
+

@@ -321,6 +321,10 @@ def _load_npz(path: Path) -> Network | NetworkNd:
         raise FileFormatError(
             f"{path}: not a readable .npz file ({type(exc).__name__}: {shorten(str(exc))})"
         ) from None
+    if "w" in arrays and arrays["w"].ndim > 2:  # before "b" is missed: the shape is the defect
+        raise FileFormatError(
+            f"{path}: array w has shape {arrays['w'].shape}; expected (k,) or (k, d)"
+        )
     rows = "w" in arrays and arrays["w"].ndim == 2
     missing = [k for k in "wbv" if k not in arrays and (k != "b" or not rows)]
     if missing:
@@ -396,6 +400,9 @@ def _csv_columns(header: list[str], path: Path) -> tuple[list[int], int]:
         raise FileFormatError(
             f"{path}: header must name columns x and y (or x1, ..., xd and y); got {shown}"
         )
+    for name in ("x", "y"):  # a second column of labels or points would be ignored silently
+        if header.count(name) > 1:
+            raise FileFormatError(f"{path}: column {name} appears twice in the header")
     iy = header.index("y")
     if "x" in header:  # the univariate layout, read as before
         return [header.index("x")], iy

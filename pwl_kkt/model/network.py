@@ -9,15 +9,23 @@ package accepts both, taking a float as the dyadic rational it stores.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
 
-from .._rational import fraction_text, fraction_to_float, fractions_of, to_fraction
+from .._rational import (
+    floats_of,
+    fraction_text,
+    fraction_to_float,
+    fractions_of,
+    to_float,
+    to_fraction,
+    unordered,
+)
 from ..errors import InvalidNetworkError, InvalidValueError
+from ..limits import shorten
 
 __all__ = ["Network"]
 
@@ -40,7 +48,35 @@ def _float_array(values: object, name: str) -> np.ndarray:
 
 
 def _is_float_array(values: object) -> bool:
-    return isinstance(values, np.ndarray) and values.dtype.kind == "f"
+    """An array of floats that float64 holds exactly: the mark of a float network or dataset.
+
+    A long double array is not one (float64 would round it): by default it is read exactly.
+    """
+    return (isinstance(values, np.ndarray) and values.dtype.kind == "f"
+            and values.dtype.itemsize <= 8)
+
+
+def _float_hash(arrays: Sequence[np.ndarray]) -> int:
+    """A hash of float arrays consistent with ``np.array_equal``: ``-0.0`` hashes as ``0.0``."""
+    return hash(tuple((arr + 0.0).tobytes() for arr in arrays))
+
+
+def _permutation(order: object, k: int) -> list[int]:
+    """``order`` as a list of ints if it is a permutation of ``range(k)``, else a clear error.
+
+    Only integers are accepted: ``int(0.5)`` would quietly turn ``[0.5, 1]`` into ``[0, 1]``.
+    """
+    message = f"order must be a permutation of range({k})"
+    if isinstance(order, (str, bytes)) or not hasattr(order, "__iter__") or unordered(order):
+        raise InvalidNetworkError(f"{message}; got {shorten(order)}")
+    idx = list(order)
+    for i, t in enumerate(idx):
+        if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, np.integer)):
+            raise InvalidNetworkError(f"{message}; order[{i}] = {shorten(t)} is not an integer")
+    idx = [int(t) for t in idx]
+    if sorted(idx) != list(range(k)):
+        raise InvalidNetworkError(message)
+    return idx
 
 
 class Network:
@@ -249,9 +285,7 @@ class Network:
         if self._exact:
             q = to_fraction(a, "a")
             return Network(*(tuple(q * t for t in p) for p in self.fractions()), exact=True)
-        f = float(a)
-        if not math.isfinite(f):
-            raise InvalidValueError(f"a: {a!r} is not a finite number")
+        f = to_float(a, "a")
         return Network(*(f * arr for arr in self._arrays), exact=False)
 
     def permuted(self, order: Sequence[int]) -> Network:
@@ -262,9 +296,7 @@ class Network:
         >>> Network([1, 2], [0, 0], [3, 4]).permuted([1, 0]).v
         (Fraction(4, 1), Fraction(3, 1))
         """
-        idx = [int(i) for i in order]
-        if sorted(idx) != list(range(self.width)):
-            raise InvalidNetworkError(f"order must be a permutation of range({self.width})")
+        idx = _permutation(order, self.width)
         if self._exact:
             return Network(*(tuple(p[i] for i in idx) for p in self.fractions()), exact=True)
         return Network(*(arr[idx] for arr in self._arrays), exact=False)
@@ -354,7 +386,7 @@ class Network:
     def __hash__(self) -> int:
         if self._exact:
             return hash(self.fractions())
-        return hash(tuple(arr.tobytes() for arr in self._arrays))
+        return _float_hash(self._arrays)
 
     def __repr__(self) -> str:
         if self.width > _REPR_WIDTH:
@@ -377,5 +409,7 @@ def _rebuild(cls: type, *args: object) -> object:
 def _floats_of(values: object, name: str) -> object:
     """Float values of a sequence for a float network (text and rationals are rounded)."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        if values.ndim != 1:  # a (k, 1) array must not pass for k numbers
+            raise InvalidNetworkError(f"{name} must be one-dimensional; got shape {values.shape}")
         return values
-    return [fraction_to_float(q) for q in fractions_of(values, name)]
+    return floats_of(values, name)

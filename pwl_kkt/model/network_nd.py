@@ -16,16 +16,22 @@ univariate :class:`~pwl_kkt.model.network.Network` stays the fast path in d = 1;
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
 
-from .._rational import fraction_text, fraction_to_float, fractions_of, to_fraction
+from .._rational import fraction_text, fraction_to_float, fractions_of, to_float, to_fraction
 from ..errors import InvalidNetworkError, InvalidValueError
-from .network import Network, _float_array
+from .network import (
+    Network,
+    _float_array,
+    _float_hash,
+    _floats_of,
+    _is_float_array,
+    _permutation,
+)
 
 __all__ = ["NetworkNd"]
 
@@ -77,7 +83,7 @@ class NetworkNd:
     ) -> None:
         if exact is None:
             floats = [w, v] + ([] if b is None else [b])
-            exact = not all(isinstance(t, np.ndarray) and t.dtype.kind == "f" for t in floats)
+            exact = not all(_is_float_array(t) for t in floats)
         rows = _rows(w)
         d = _row_length(rows)
         if exact:
@@ -86,8 +92,8 @@ class NetworkNd:
             vq: object = fractions_of(v, "v")
         else:
             wq = _float_matrix(rows, d)
-            bq = None if b is None else _float_array(_floats(b, "b"), "b")
-            vq = _float_array(_floats(v, "v"), "v")
+            bq = None if b is None else _float_array(_floats_of(b, "b"), "b")
+            vq = _float_array(_floats_of(v, "v"), "v")
         k = len(rows)
         if k == 0:
             raise InvalidNetworkError("a network needs at least one neuron (width 0 given)")
@@ -278,9 +284,7 @@ class NetworkNd:
             return NetworkNd([[q * t for t in r] for r in w],
                              [q * t for t in b] if self.has_bias else None,
                              [q * t for t in v], exact=True)
-        f = float(a)
-        if not math.isfinite(f):
-            raise InvalidValueError(f"a: {a!r} is not a finite number")
+        f = to_float(a, "a")
         w, b, v = self.arrays()
         return NetworkNd(f * w, f * b if self.has_bias else None, f * v, exact=False)
 
@@ -292,9 +296,7 @@ class NetworkNd:
         >>> NetworkNd([[1], [2]], None, [3, 4]).permuted([1, 0]).v
         (Fraction(4, 1), Fraction(3, 1))
         """
-        idx = [int(i) for i in order]
-        if sorted(idx) != list(range(self.width)):
-            raise InvalidNetworkError(f"order must be a permutation of range({self.width})")
+        idx = _permutation(order, self.width)
         if self._exact:
             w, b, v = self.fractions()
             return NetworkNd([w[i] for i in idx],
@@ -333,7 +335,7 @@ class NetworkNd:
         >>> NetworkNd([[1, 0], [0, 1]], None, [1, -1])(np.array([[2.0, 1.0], [0.0, 3.0]]))
         array([ 1., -3.])
         """
-        xs = np.asarray(x, dtype=np.float64)
+        xs = _input_points(x)
         single = xs.ndim == 1
         pts = xs.reshape(1, -1) if single else xs
         if pts.ndim != 2 or pts.shape[1] != self._d:
@@ -383,7 +385,7 @@ class NetworkNd:
     def __hash__(self) -> int:
         if self._exact:
             return hash((self.has_bias, self.fractions()))
-        return hash((self.has_bias, self._d, *(a.tobytes() for a in self.arrays())))
+        return hash((self.has_bias, self._d, _float_hash(self.arrays())))
 
     def __repr__(self) -> str:
         kind = "exact" if self._exact else "float64"
@@ -409,7 +411,7 @@ def _rows(w: object) -> list[object]:
     if isinstance(w, np.ndarray):
         if w.ndim != 2:
             raise InvalidNetworkError(f"w must be two-dimensional (k, d); got shape {w.shape}")
-        return list(w)
+        return list(np.asarray(w))  # a np.matrix's rows would be (1, d) matrices
     if isinstance(w, (str, bytes)) or not isinstance(w, Sequence):
         raise InvalidNetworkError("w must be a sequence of rows, one per neuron")
     rows = list(w)
@@ -434,10 +436,8 @@ def _row_length(rows: list[object]) -> int:
 
 
 def _float_matrix(rows: list[object], d: int) -> np.ndarray:
-    try:
-        arr = np.array([_floats(r, f"w[{j}]") for j, r in enumerate(rows)], dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidValueError("w must hold real numbers") from None
+    # every row is checked (and read) by _floats_of, so numpy only stacks numbers here
+    arr = np.array([_floats_of(r, f"w[{j}]") for j, r in enumerate(rows)], dtype=np.float64)
     arr = arr.reshape(len(rows), d)
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
@@ -447,9 +447,32 @@ def _float_matrix(rows: list[object], d: int) -> np.ndarray:
     return arr
 
 
-def _floats(values: object, name: str) -> object:
-    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
-        return values.ravel()
-    if isinstance(values, Sequence) and all(isinstance(t, float) for t in values):
-        return list(values)
-    return [fraction_to_float(q) for q in fractions_of(values, name)]
+def _input_points(x: object) -> np.ndarray:
+    """The points of a forward pass as float64: real numbers only, read like parameters.
+
+    Numeric arrays convert directly; other entries (text, Fractions) are read exactly and
+    rounded. Booleans, complex numbers, ``None`` and ragged rows are refused: numpy would
+    make them 0/1, drop the imaginary part, NaN, or fail with a bare ``ValueError``.
+    """
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fiu":
+        return x.astype(np.float64, copy=False)
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError):
+        raise InvalidValueError(
+            "x must be one point (d numbers) or rows of d numbers of one length"
+        ) from None
+    if arr.dtype.kind in "fiu":
+        return arr.astype(np.float64)
+    if arr.dtype.kind in "OUS":
+        if arr.ndim not in (1, 2):
+            return arr  # the caller names the shape that is wrong
+        rows = arr.reshape(-1, arr.shape[-1])
+        names = ["x"] if arr.ndim == 1 else [f"x[{i}]" for i in range(len(rows))]
+        return np.array(
+            [[to_float(t, f"{name}[{c}]") for c, t in enumerate(row.tolist())]
+             for name, row in zip(names, rows)],
+            dtype=np.float64,
+        ).reshape(arr.shape)
+    kind = {"b": "booleans", "c": "complex numbers"}.get(arr.dtype.kind, f"{arr.dtype} entries")
+    raise InvalidValueError(f"x must hold real numbers; got {kind}")
