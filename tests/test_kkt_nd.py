@@ -38,6 +38,7 @@ from pwl_kkt import (
     max_abs_dual_nd,
     verify_kkt_exact,
 )
+from pwl_kkt.kkt._dense import certify_dense_nd
 from pwl_kkt.kkt._numeric_nd import solve_nd, structure_nd
 from pwl_kkt.kkt._synth_nd import kkt_instance_nd
 from pwl_kkt.kkt.numeric import margins
@@ -377,6 +378,15 @@ def test_sparse_and_gram_formulations_reach_the_same_residual(inst):
         assert (lam >= 0).all() and (mu >= 0).all() and (mu <= lam[st_.zpos]).all()
         eps.append(float(np.linalg.norm(residual_nd(st_, lam, mu))) / norm)
     assert eps[0] == pytest.approx(eps[1], abs=AGREE)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.one_of(kkt_instances_nd(), perturbed_kkt_instances_nd()))
+def test_matches_the_dense_textbook_formulation(inst):
+    net, data = inst
+    cert = certify_kkt(net.to_float(), data)
+    _, eps = certify_dense_nd(net.to_float(), data)
+    assert cert.eps == pytest.approx(eps, abs=AGREE)
 
 
 def test_near_kkt_float_instance_in_d10_with_many_support_points():

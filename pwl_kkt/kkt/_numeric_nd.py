@@ -207,15 +207,18 @@ def solve_nd(
     problem because the quadratic objective only pins the residual to the square root of
     the solver's accuracy.
     """
+    if (method or choose_form(st)) == "gram":
+        return _solve_gram(st, solver)
+    return _solve_sparse(st, solver)
+
+
+def choose_form(st: _StructureNd) -> str:
+    """``"sparse"`` or ``"gram"``: the formulation of :func:`solve_nd` with fewer nonzeros."""
     m, nz = st.xt.shape[0], st.zpos.size
     k, D = st.u.shape
     sparse_cost = D * (st.patterns.nnz + 2 * k + nz)
     gram_cost = (m + nz) ** 2
-    if method is None:
-        method = "gram" if gram_cost <= sparse_cost and m + nz <= _GRAM_MAX else "sparse"
-    if method == "gram":
-        return _solve_gram(st, solver)
-    return _solve_sparse(st, solver)
+    return "gram" if gram_cost <= sparse_cost and m + nz <= _GRAM_MAX else "sparse"
 
 
 def _solve_sparse(st: _StructureNd, solver: str | None) -> tuple[np.ndarray, np.ndarray, str]:
