@@ -48,7 +48,7 @@ from .numeric import (
 )
 
 _BLOCK = 2**21  # entries of one (support points x neurons) block
-_GRAM_MAX = 6000  # (support points + zero pairs) beyond which the Gram form is not used
+_GRAM_MAX = 4000  # (support points + zero pairs) beyond which the Gram form is not used
 _FACE_TOL = 1e-7  # a multiplier this small relative to the largest is taken to be 0 on its face
 _POLISH_ROUNDS = 6
 
@@ -373,13 +373,14 @@ def _polish(
         if free.size == 0:
             break
         col = {int(f): t for t, f in enumerate(free)}
-        t_map = np.zeros((m + nz, free.size))
-        t_map[free, np.arange(free.size)] = 1.0
+        rows, cols = list(free), list(range(free.size))
         for p in np.flatnonzero(tied & ~zero[m:]).tolist():
             lam_col = col.get(int(st.zpos[p]))
             if lam_col is not None:
-                t_map[m + p, lam_col] = 1.0
-        q_f = t_map.T @ q @ t_map
+                rows.append(m + p)
+                cols.append(lam_col)
+        t_map = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(m + nz, free.size))
+        q_f = np.asarray((t_map.T @ (t_map.T @ q).T).T)
         try:
             fac = sla.cho_factor(q_f)
 

@@ -43,6 +43,13 @@ activation pattern, no zero pairs and one direction ``(w_j, b_j) / v_j`` share o
 ``w``/``b`` row pair: at a KKT point the system has two rows per activation group instead of
 three per neuron.
 
+On R^d (a :class:`~pwl_kkt.NetworkNd`) the rows of neuron j are the d + 1 coordinates of
+``u_j = (w_j, b_j)`` (d without hidden biases) and ``v_j``, named ``w[0] .. w[d-1], b, v``;
+activation sets are no longer half-lines, so each neuron keeps the tuple of its active support
+points and the system costs ``O(d sum_j |A_j|)`` rational operations to apply. Everything
+below -- balance, grouping, the LP guess, the exact face solve, the simplex, the Farkas
+check -- is the same code.
+
 Candidates come from a floating LP (HiGHS via :func:`scipy.optimize.linprog`) on that grouped
 system; the exact step solves the guessed face over QQ with python-flint's ``fmpq_mat``.
 If that fails, an exact Bland's-rule phase-1 simplex over :class:`~fractions.Fraction`

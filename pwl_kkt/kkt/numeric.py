@@ -20,6 +20,16 @@ suffix (``w_j > 0``). With the prefix sums ``P1[p] = sum_{q < p} lambda_q y_q x_
 row. The problem therefore has ``O(k + m + #zero pairs)`` nonzeros for ``m`` support points,
 instead of the dense ``n``-by-``k`` subgradient matrix of the textbook formulation.
 
+On R^d (a :class:`~pwl_kkt.NetworkNd`, with or without hidden biases) the activation sets are
+no longer half-lines. The program then keeps one vector ``g_A = sum_{i in A} lambda_i y_i
+(x_i, 1)`` per *distinct* activation set A of the support points (every neuron's residual
+reads only its own ``g_A``; at a KKT point neurons come in few groups), or, when that has
+more nonzeros, works with the Gram matrix ``H^T H`` of the support's subgradients (a dense
+QP whose face is re-solved by least squares, so the residual is accurate to float
+precision, not to the square root of the solver's tolerance). Memory stays
+``O(|S| k + k d)``. The zero test measures the distance from ``x_i`` to the hyperplane
+``w_j . x + b_j = 0`` against the diagonal ``L`` of the data's bounding box.
+
 Tolerances (scale-free, all user-settable):
 
 ``support_tol`` (default 1e-6)
@@ -242,9 +252,10 @@ def margins(net: Network | NetworkNd, x: object, y: object | None = None) -> np.
 
     Parameters
     ----------
-    net : Network
+    net : Network or NetworkNd
     x, y
-        A :class:`~pwl_kkt.Dataset`, or inputs and labels.
+        A :class:`~pwl_kkt.Dataset` (a :class:`~pwl_kkt.DatasetNd` of the network's
+        dimension for a :class:`~pwl_kkt.NetworkNd`), or inputs and labels.
 
     Returns
     -------
