@@ -640,7 +640,7 @@ def max_abs_dual_nd(
     _seed_directions(s)
     # points whose xt_i vanishes (x_i = 0 without biases) never contribute: G ignores them
     live = [a for a, r in enumerate(rows) if any(r)]
-    top = norms * (1 + 4 * np.finfo(float).eps)
+    top = norms * (1 + 4 * (D + 2) * np.finfo(float).eps)  # |u . xt_i| <= ||xt_i|| on the ball
     heap: list[tuple[float, int, Fraction, int, _Node]] = []
     counter = 0
     unresolved = Fraction(0)  # bounds (squared) of leaves whose maximum was not pinned exactly
