@@ -54,13 +54,19 @@ from .experiments import SweepSummary, sweep_summary
 from .geometry import (
     LinearRegions,
     PiecewiseLinear,
+    PlaneLine,
+    PlanePatterns,
+    PlaneRegion,
+    PlaneRegions,
     Region,
     Tolerance,
     count_regions,
+    effective_lines,
     exact_kinks,
     linear_regions,
     merged_regions,
     piecewise_linear,
+    plane_activation_patterns,
     region_graph,
 )
 from .kkt import (
@@ -84,6 +90,7 @@ from .model import (
     DatasetNd,
     Network,
     NetworkNd,
+    check_dimensions,
     load_data,
     load_network,
     network_from_torch,
@@ -91,7 +98,7 @@ from .model import (
     save_data,
     save_network,
 )
-from .plot import plot_dual, plot_network
+from .plot import plot_dual, plot_network, plot_regions_2d
 from .setting import (
     PiecewiseUniform,
     SufficientConditions,
@@ -208,6 +215,7 @@ __all__ = [
     "Network",
     "NotSeparableError",
     "PiecewiseLinear",
+    "PlanePatterns",
     "PwlKktError",
     "Region",
     "Tolerance",
@@ -220,8 +228,14 @@ __all__ = [
     "network_from_torch",
     "network_to_torch",
     "piecewise_linear",
+    "plane_activation_patterns",
     "plot_dual",
     "plot_network",
+    "plot_regions_2d",
+    "PlaneLine",
+    "PlaneRegion",
+    "PlaneRegions",
+    "effective_lines",
     "region_graph",
     "save_data",
     "save_network",
@@ -255,4 +269,5 @@ __all__ = [
     "write_certificate",
     "SweepSummary",
     "sweep_summary",
+    "check_dimensions",
 ]

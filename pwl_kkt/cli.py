@@ -138,6 +138,43 @@ def _require_float_range(what: str, net: object = None, data: object = None) -> 
             )
 
 
+def _univariate(command: str, obj: object, *, function_only: bool = False) -> object:
+    """``obj`` as the univariate ``Network`` / ``Dataset`` of a command with no d > 1 version.
+
+    A d = 1 ``NetworkNd`` or ``DatasetNd`` converts exactly. A network without hidden
+    biases converts (with zero biases) only where the command is about the function
+    (``function_only``): its max-margin problem keeps b = 0, which is another problem.
+    """
+    from .errors import InvalidDataError, InvalidNetworkError
+    from .model import DatasetNd, NetworkNd
+
+    if isinstance(obj, NetworkNd):
+        if obj.d == 1 and (obj.has_bias or function_only):
+            return obj.to_univariate()
+        what = f"d = {obj.d} networks" if obj.d != 1 else "networks without hidden biases"
+        needs = "d = 1" if function_only else "d = 1, with hidden biases"
+        raise InvalidNetworkError(
+            f"{command} for {what}: not available yet; it reads univariate networks ({needs})"
+        )
+    if isinstance(obj, DatasetNd):
+        if obj.d == 1:
+            return obj.to_univariate()
+        raise InvalidDataError(
+            f"{command} for d = {obj.d} data: not available yet; it reads univariate data (d = 1)"
+        )
+    return obj
+
+
+def _load_net_data(args: argparse.Namespace) -> tuple[object, object]:
+    """NET and DATA, refused (one line naming both d) when their dimensions differ."""
+    from .model import check_dimensions
+    from .model.io import load_data, load_network
+
+    net, data = load_network(args.net), load_data(args.data)
+    check_dimensions(net, data)
+    return _univariate(args.command, net), _univariate(args.command, data)
+
+
 def _add_net_data(p: argparse.ArgumentParser) -> None:
     """The NET and DATA positional arguments shared by the certificate commands."""
     p.add_argument("net", help="network file (.json, .npz, .pt)")
@@ -171,10 +208,17 @@ def _print_json(obj: object) -> None:
 
 def _add_regions(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "regions", help="exact breakpoints and effective linear regions of a network"
+        "regions",
+        help="exact breakpoints and effective linear regions of a network (d = 1 or 2)",
     )
     p.add_argument("net", help="network file (.json, .npz, .pt)")
     p.add_argument("--interval", nargs=2, metavar=("LO", "HI"), help="count regions on [LO, HI]")
+    p.add_argument(
+        "--box",
+        nargs=4,
+        metavar=("XLO", "XHI", "YLO", "YHI"),
+        help="d = 2: count the regions meeting the open box (XLO, XHI) x (YLO, YHI)",
+    )
     p.add_argument(
         "--tol",
         type=_real(positive=True),
@@ -192,9 +236,19 @@ def _add_regions(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_regions(args: argparse.Namespace) -> int:
     from .geometry.regions import linear_regions
+    from .model import NetworkNd
     from .model.io import load_network
 
     net = load_network(args.net)
+    if isinstance(net, NetworkNd) and net.d == 2:
+        return _plane_regions(args, net)
+    if isinstance(net, NetworkNd) and net.d > 2:
+        raise InvalidValueError(
+            f"effective regions need a network with d = 1 or d = 2; {args.net} has d = {net.d}"
+        )
+    if args.box is not None:
+        raise InvalidValueError("--box is for d = 2 networks; use --interval LO HI for d = 1")
+    net = _univariate("regions", net, function_only=True)
     interval = None
     if args.interval is not None:
         interval = (to_fraction(args.interval[0], "LO"), to_fraction(args.interval[1], "HI"))
@@ -207,6 +261,55 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         _print_json(result.to_dict())
     else:
         print(result.table(digits=args.digits))
+    return 0
+
+
+def _plane_regions(args: argparse.Namespace, net: object) -> int:
+    """``regions`` for a 2-D network: the exact count (on R^2 or in the box) and the lines."""
+    from ._rational import fraction_text
+    from .geometry.plane import effective_lines
+    from .geometry.regions import count_regions
+
+    for option, flag in ((args.interval, "--interval LO HI"), (args.tol, "--tol")):
+        if option is not None:
+            raise InvalidValueError(
+                f"{flag} is for d = 1 networks; a d = 2 network takes --box XLO XHI YLO YHI "
+                "(and has no tolerance mode)"
+            )
+    if args.digits is not None and not 1 <= args.digits <= 50:
+        raise InvalidValueError(f"--digits: {args.digits} must be an integer from 1 to 50")
+    box = None
+    if args.box is not None:
+        names = ("XLO", "XHI", "YLO", "YHI")
+        box = tuple(to_fraction(t, name) for t, name in zip(args.box, names))
+    count = count_regions(net, box=box)
+    lines = effective_lines(net)
+    if args.json:
+        _print_json(
+            {
+                "count": count,
+                "exact": True,
+                "d": 2,
+                "box": None if box is None else [fraction_text(t) for t in box],
+                "lines": [line.to_dict() for line in lines],
+            }
+        )
+        return 0
+    where = "on R^2" if box is None else "in the box ({}, {}) x ({}, {})".format(
+        *(fraction_text(t) for t in box)
+    )
+    print(f"{count} effective linear region(s) {where} (exact); {len(lines)} line(s) of N")
+    if lines:
+        jump = (fraction_text if args.digits is None
+                else lambda q: f"{float(q):.{args.digits}g}")
+        rows = [("line", "a", "b", "c", "jump", "neurons")]
+        rows += [
+            (str(i), str(t.a), str(t.b), str(t.c), jump(t.jump), " ".join(map(str, t.neurons)))
+            for i, t in enumerate(lines)
+        ]
+        widths = [max(len(r[c]) for r in rows) for c in range(5)]
+        for r in rows:
+            print("  ".join([*(cell.rjust(w) for cell, w in zip(r[:5], widths)), r[5]]))
     return 0
 
 
@@ -310,10 +413,7 @@ def _about(m: Fraction) -> str:
 
 
 def _cmd_certify(args: argparse.Namespace) -> int:
-    from .model.io import load_data, load_network
-
-    net = load_network(args.net)
-    data = load_data(args.data)
+    net, data = _load_net_data(args)
     if args.exact:
         from .kkt.exact import verify_kkt_exact
 
@@ -441,9 +541,8 @@ def _add_global(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_global(args: argparse.Namespace) -> int:
     from .duality.globalopt import certify_global
-    from .model.io import load_data, load_network
 
-    net, data = load_network(args.net), load_data(args.data)
+    net, data = _load_net_data(args)
     cert = certify_global(net, data)
     _write_certificate(args, cert, net, data)
     d = cert.to_dict()
@@ -492,7 +591,7 @@ def _cmd_optimum(args: argparse.Namespace) -> int:
     from .duality.optimum import global_max_margin
     from .model.io import load_data, save_network
 
-    data = load_data(args.data)
+    data = _univariate("optimum", load_data(args.data))
     _require_float_range("optimum", data=data)
     opt = global_max_margin(data)
     _write_certificate(args, opt, None, data)
@@ -531,9 +630,8 @@ def _add_margins(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_margins(args: argparse.Namespace) -> int:
     from .duality.f2 import margin_report
-    from .model.io import load_data, load_network
 
-    net, data = load_network(args.net), load_data(args.data)
+    net, data = _load_net_data(args)
     # the network is rescaled inside (homogeneity): only the data must be in float range
     _require_float_range("margins", data=data)
     rep = margin_report(net, data, n_features=args.features, seed=args.seed)
@@ -620,7 +718,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .setting.teacher import init_network
     from .training.train import train
 
-    data = load_data(args.data).require_separable()
+    data = _univariate("train", load_data(args.data)).require_separable()
     net0 = init_network(args.width, args.sigma_h, args.sigma_o, seed=args.seed)
     _require_float_range("train", net0, data)
     net, hist = train(
@@ -672,9 +770,9 @@ def _add_limit(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_limit(args: argparse.Namespace) -> int:
     from .kkt.limit import kkt_limit
-    from .model.io import load_data, load_network, save_network
+    from .model.io import save_network
 
-    lim = kkt_limit(load_network(args.net), load_data(args.data), prove=True)
+    lim = kkt_limit(*_load_net_data(args), prove=True)
     proof = lim.proof
     summary = {
         "proven": bool(proof.proven),

@@ -357,7 +357,7 @@ def test_d1_network_gives_the_univariate_answers(inst):
 def test_univariate_network_accepts_d1_data_and_rejects_others():
     net, data = Network([0, 0], [1, 0], [1, 0]), DatasetNd([[4], [-4]], [1, 1])
     assert verify_kkt_exact(net, data).is_kkt and certify_kkt(net, data).is_kkt
-    with pytest.raises(InvalidDataError, match="d = 1 inputs but the data has d = 2"):
+    with pytest.raises(InvalidDataError, match=mismatch(1, 2)):
         certify_kkt(net, DatasetNd([[4, 0], [-4, 0]], [1, 1]))
 
 
@@ -400,12 +400,17 @@ def test_near_kkt_float_instance_in_d10_with_many_support_points():
 # --- bad input --------------------------------------------------------------------------------
 
 
+def mismatch(d_net: int, d_data: int) -> str:
+    """The message of a dimension mismatch names both dimensions."""
+    return rf"\(d = {d_net}\) but the data has points in R\^{d_data} \(d = {d_data}\)"
+
+
 @pytest.mark.parametrize("call", [certify_kkt, verify_kkt_exact, margins])
 def test_dimension_mismatch_names_both(call):
     net = NetworkNd([[1, 0, 0]], [0], [1])
-    with pytest.raises(InvalidDataError, match="d = 3 inputs but the data has d = 2"):
+    with pytest.raises(InvalidDataError, match=mismatch(3, 2)):
         call(net, [[1, 0], [2, 0]], [1, 1])
-    with pytest.raises(InvalidDataError, match="d = 3 inputs but the data has d = 1"):
+    with pytest.raises(InvalidDataError, match=mismatch(3, 1)):
         call(net, Dataset([1, 2], [1, 1]))
 
 

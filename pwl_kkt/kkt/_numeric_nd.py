@@ -423,7 +423,7 @@ def certify_kkt_nd(
     support_tol = _check_tol(support_tol, "support_tol")
     zero_tol = _check_tol(zero_tol, "zero_tol", 1.0)
     kkt_tol = _check_tol(kkt_tol, "kkt_tol")
-    data = data_for(net.d, x, y).require_separable()
+    data = data_for(net, x, y).require_separable()
     st = structure_nd(net, data, support_tol, zero_tol)
     lam, mu, status = solve_nd(st, solver)
     res = residual_nd(st, lam, mu)
@@ -435,7 +435,7 @@ def certify_kkt_nd(
 
 def margins_nd(net: NetworkNd, x: object, y: object | None = None) -> np.ndarray:
     """:func:`pwl_kkt.kkt.numeric.margins` for a :class:`~pwl_kkt.NetworkNd`."""
-    data = data_for(net.d, x, y)
+    data = data_for(net, x, y)
     _, e, q = unit_margins_nd(net, data)
     with np.errstate(over="ignore", under="ignore"):
         out = np.ldexp(q, 2 * e)

@@ -870,11 +870,11 @@ def _system_of(net: Network | NetworkNd, data: Dataset | DatasetNd):
         from ..model._match import data_for
         from ._exact_nd import build_system_nd
 
-        return build_system_nd(net, data_for(net.d, data))
+        return build_system_nd(net, data_for(net, data))
     if isinstance(data, DatasetNd):
         from ..model._match import data_for
 
-        data = data_for(1, data).to_univariate()
+        data = data_for(net, data).to_univariate()
     return _build_system(net, data)
 
 
@@ -885,10 +885,10 @@ def _exact_instance(
     from ..model._match import data_for
 
     if isinstance(net, NetworkNd):
-        nd = data_for(net.d, x, y)
+        nd = data_for(net, x, y)
         data = nd if nd.is_exact else DatasetNd(list(nd.x_exact), nd.y.tolist(), exact=True)
         return net.to_exact(), data
-    ds = data_for(1, x, y).to_univariate() if isinstance(x, DatasetNd) else as_dataset(x, y)
+    ds = data_for(net, x, y).to_univariate() if isinstance(x, DatasetNd) else as_dataset(x, y)
     if not isinstance(ds, Dataset):  # pragma: no cover - as_dataset guarantees it
         raise InvalidDataError("x must be a Dataset or a sequence")
     exact_ds = ds if ds.is_exact else Dataset(list(ds.x_exact), ds.y.tolist(), exact=True)

@@ -289,7 +289,7 @@ def margins(net: Network | NetworkNd, x: object, y: object | None = None) -> np.
         from ._numeric_nd import margins_nd
 
         return margins_nd(net, x, y)
-    ds = _univariate_data(x, y)
+    ds = _univariate_data(net, x, y)
     _, e, q = _unit_margins(net, ds)
     with np.errstate(over="ignore", under="ignore"):
         out = np.ldexp(q, 2 * e)
@@ -552,12 +552,12 @@ def _solve(st: _Structure, solver: str | None) -> tuple[np.ndarray, np.ndarray, 
     return lam_v, mu_v, str(prob.status)
 
 
-def _univariate_data(x: object, y: object | None) -> Dataset:
+def _univariate_data(net: Network, x: object, y: object | None) -> Dataset:
     """The data of a univariate network (a :class:`DatasetNd` must have d = 1)."""
     if isinstance(x, DatasetNd):
         from ..model._match import data_for
 
-        return data_for(1, x, y).to_univariate()
+        return data_for(net, x, y).to_univariate()
     return as_dataset(x, y)
 
 
@@ -650,7 +650,7 @@ def certify_kkt(
     support_tol = _check_tol(support_tol, "support_tol")
     zero_tol = _check_tol(zero_tol, "zero_tol", 1.0)
     kkt_tol = _check_tol(kkt_tol, "kkt_tol")
-    ds = _univariate_data(x, y).require_separable()
+    ds = _univariate_data(net, x, y).require_separable()
     st = _structure(net, ds, support_tol, zero_tol)
     lam, mu, status = _solve(st, solver)
     return _certificate(st, ds.n, lam, mu, status, support_tol, zero_tol, kkt_tol)

@@ -1,32 +1,36 @@
-"""Pairing a network on R^d with its data: one :class:`DatasetNd` of the network's dimension."""
+"""The data a network is evaluated on, as a :class:`DatasetNd` of the network's dimension."""
 
 from __future__ import annotations
 
 from ..errors import InvalidDataError
 from .data import Dataset
 from .data_nd import DatasetNd
+from .dimensions import check_dimensions
+from .network import Network
+from .network_nd import NetworkNd
 
 
-def data_for(d: int, x: object, y: object | None = None) -> DatasetNd:
-    """The data a network with ``d`` inputs is evaluated on, as a :class:`DatasetNd`.
+def data_for(net: Network | NetworkNd, x: object, y: object | None = None) -> DatasetNd:
+    """``x`` (and ``y``) as a :class:`DatasetNd` with the input dimension of ``net``.
 
     Accepts a :class:`DatasetNd`, a univariate :class:`Dataset` (d = 1), or points (rows of
-    d coordinates) and labels.
+    d coordinates) and labels; the dimensions are checked by
+    :func:`~pwl_kkt.model.dimensions.check_dimensions`.
 
     Raises
     ------
     InvalidDataError
         ``x`` and ``y`` both given with a dataset, labels missing, or a dimension other than
-        ``d`` (the message names both).
+        the network's (the message names both).
 
     Examples
     --------
-    >>> data_for(2, [[0, 1], [1, 0]], [1, -1]).d
+    >>> data_for(NetworkNd([[1, 0]], None, [1]), [[0, 1], [1, 0]], [1, -1]).d
     2
-    >>> data_for(3, [[0, 1], [1, 0]], [1, -1])
+    >>> data_for(NetworkNd([[1, 0, 0]], None, [1]), [[0, 1], [1, 0]], [1, -1])
     Traceback (most recent call last):
     ...
-    pwl_kkt.errors.InvalidDataError: the network has d = 3 inputs but the data has d = 2 ...
+    pwl_kkt.errors.InvalidDataError: the network has inputs in R^3 (d = 3) but the data has ...
     """
     if isinstance(x, (Dataset, DatasetNd)):
         if y is not None:
@@ -36,9 +40,5 @@ def data_for(d: int, x: object, y: object | None = None) -> DatasetNd:
         if y is None:
             raise InvalidDataError("labels y are missing")
         data = DatasetNd(x, y)
-    if data.d != d:
-        raise InvalidDataError(
-            f"the network has d = {d} inputs but the data has d = {data.d} coordinates "
-            "per point: they must match"
-        )
+    check_dimensions(net, data)
     return data

@@ -33,7 +33,7 @@ _REPR_WIDTH = 8
 
 
 class NetworkNd:
-    """A depth-2 ReLU network on R^d, ``N(x) = sum_j v_j relu(w_j . x + b_j)``.
+    """A depth-2 ReLU network on R^d, ``N(x) = sum_j v_j relu(w_j^T x + b_j)``.
 
     Parameters
     ----------
