@@ -36,6 +36,7 @@ from pwl_kkt import (
     dual_value_exact_nd,
     max_abs_dual,
     max_abs_dual_nd,
+    prove_kkt_point,
     verify_kkt_exact,
 )
 from pwl_kkt.kkt._dense import certify_dense_nd
@@ -502,3 +503,56 @@ def test_dual_budget_gives_an_honest_upper_bound():
 def test_dual_bad_multipliers(lam, error, message):
     with pytest.raises(error, match=message):
         max_abs_dual_nd(lam, [[0, 1], [1, 0]], [1, 1])
+
+
+# --- prove_kkt_point on R^d ---------------------------------------------------------------------
+
+
+def test_proof_of_example1_as_a_d1_network_matches_the_univariate_one():
+    uni = prove_kkt_point(Network([0, 0], [1, 0], [1, 0]), [4, -4], [1, 1])
+    nd = prove_kkt_point(NetworkNd([[0], [0]], [1, 0], [1, 0]), [[4], [-4]], [1, 1])
+    assert uni.proven and nd.proven and nd.regions is None
+    assert nd.support == uni.support and nd.lambdas == pytest.approx(uni.lambdas, abs=1e-15)
+    assert nd.radius < 1e-40  # 128-bit balls around the rational solution
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(2, 3), st.integers(0, 1), st.booleans(), st.integers(0, 10**6),
+       st.sampled_from([0.0, 1e-9]))
+def test_constructed_points_are_proven_and_the_center_is_kkt(d, pairs, bias, seed, perturb):
+    # One mirrored pair per cluster at most: with more support points than d + 1 per
+    # group the multipliers are not unique and the reduced Jacobian is singular.
+    net, data = kkt_instance_nd(d, 7, 14, pairs=pairs, bias=bias, exact=False, perturb=perturb,
+                                seed=seed)
+    proof = prove_kkt_point(net, data)
+    assert proof.proven, proof.reason
+    assert proof.radius < 1e-12 and proof.sq_norm == pytest.approx(2 * sum(proof.lambdas))
+    cert = certify_kkt(proof.network, data)  # the ball's center is a KKT point to 1e-12
+    assert cert.is_kkt and cert.eps < 1e-12 and cert.support == proof.support
+    # the normalized input is within the relative distance the proof allows (input_tol 1e-6)
+    theta_in = np.concatenate([a.ravel() for a in net.arrays()]) / math.sqrt(
+        float(margins(net, data).min()))
+    theta_c = np.concatenate([a.ravel() for a in proof.network.arrays()])
+    assert np.linalg.norm(theta_in - theta_c) <= 1e-6 * np.linalg.norm(theta_in)
+    assert proof.recheck()
+
+
+def test_proof_reports_degenerate_and_non_kkt_points():
+    clarke = prove_kkt_point(*_clarke_plane(F(2, 3)))
+    assert not clarke.proven and "passes through support point 1" in clarke.reason
+    net, data = kkt_instance_nd(2, 6, 14, pairs=2, exact=False, seed=1)  # 4 points per cluster
+    assert "not unique" in prove_kkt_point(net, data).reason
+    turned = NetworkNd([rotate_plane([F(3), F(4)], 0, 1, _TURNS[2])], None, [5])
+    assert "not a KKT point" in prove_kkt_point(turned, [[7, 1], [-1, 7]], [1, 1]).reason
+    bad = prove_kkt_point(NetworkNd([[1, 0]], None, [1]), [[1, 0], [-1, 5]], [1, 1])
+    assert not bad.proven and bad.reason.startswith("not separable")
+    with pytest.raises(InvalidDataError, match=mismatch(2, 1)):
+        prove_kkt_point(NetworkNd([[1, 0]], None, [1]), Dataset([1, 2], [1, 1]))
+
+
+def test_proof_on_the_plane_serializes_and_rechecks():
+    net, data = PLANE
+    proof = prove_kkt_point(net, data)
+    d = json.loads(proof.to_json())
+    assert proof.proven and d["network"]["b"] is None and d["data"]["x"][0] == ["3", "4"]
+    assert proof.recheck()
