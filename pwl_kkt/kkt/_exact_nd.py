@@ -35,7 +35,10 @@ _BLOCK = 2**21  # entries of one (points x neurons) block of signs
 
 
 def _sign_blocks(
-    net: NetworkNd, xe: Sequence[tuple[Fraction, ...]], xf: np.ndarray
+    net: NetworkNd,
+    xe: Sequence[tuple[Fraction, ...]],
+    xf: np.ndarray,
+    scaled: NetworkNd | None = None,
 ) -> Iterator[tuple[int, np.ndarray, list[tuple[int, int]]]]:
     """Exact signs of ``z_ij = w_j . x_i + b_j``, block by block of points.
 
@@ -44,10 +47,10 @@ def _sign_blocks(
     ``2^-e theta`` decides the sign when ``|z|`` exceeds its rounding bound
     ``2 (d + 4) u (|x| . |w_j| + |b_j|)`` (inputs rounded once, a dot product of d + 1 terms)
     plus an underflow allowance; the rest (ties, huge or tiny values) is decided in
-    rationals.
+    rationals. ``scaled`` is ``unit_scaled(net)`` if the caller has it already.
     """
     w, b, _ = net.fractions()
-    ws, bs, _ = unit_scaled(net).arrays()
+    ws, bs, _ = (unit_scaled(net) if scaled is None else scaled).arrays()
     k, d = ws.shape
     aw, ab = np.abs(ws), np.abs(bs)
     rows = max(1, _BLOCK // k)
@@ -70,8 +73,16 @@ def _sign_blocks(
         yield start, pos, zero
 
 
-def exact_outputs(net: NetworkNd, data: DatasetNd, index: Sequence[int] | None = None):
+def exact_outputs(
+    net: NetworkNd,
+    data: DatasetNd,
+    index: Sequence[int] | None = None,
+    scaled: NetworkNd | None = None,
+) -> list[Fraction]:
     """``N(x_i)`` exactly for the points ``index`` (all by default), floats read exactly.
+
+    ``net`` may be a float network (its parameters are the dyadic rationals they store);
+    ``scaled`` is ``unit_scaled(net)`` if the caller has it already.
 
     ``N(x_i) = x_i . T_i + t_i`` with ``(T, t) = mask @ (v_j w_j, v_j b_j)_j`` over the exact
     activation mask, one ``fmpq_mat`` product per block of points.
@@ -95,7 +106,7 @@ def exact_outputs(net: NetworkNd, data: DatasetNd, index: Sequence[int] | None =
 
     vw = fmpq_mat(k, d + 1, [q(vj * t) for row, bj, vj in zip(w, b, v) for t in (*row, bj)])
     out: list[Fraction] = []
-    for start, pos, _ in _sign_blocks(net, xe, xf):
+    for start, pos, _ in _sign_blocks(net, xe, xf, scaled):
         r = pos.shape[0]
         if not pos.any():
             out.extend([Fraction(0)] * r)

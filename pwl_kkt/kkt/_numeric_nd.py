@@ -51,6 +51,7 @@ _BLOCK = 2**21  # entries of one (support points x neurons) block
 _GRAM_MAX = 4000  # (support points + zero pairs) beyond which the Gram form is not used
 _FACE_TOL = 1e-7  # a multiplier this small relative to the largest is taken to be 0 on its face
 _POLISH_ROUNDS = 6
+_EIG_CUT = 1e-12  # eigenvalues of a singular face's normal matrix below this (relative) are 0
 
 
 def unit_margins_nd(net: NetworkNd, data: DatasetNd) -> tuple[NetworkNd, int, np.ndarray]:
@@ -64,7 +65,7 @@ def unit_margins_nd(net: NetworkNd, data: DatasetNd) -> tuple[NetworkNd, int, np
     top = float(np.max(np.abs(q))) if q.size else 0.0
     cand = np.flatnonzero(~(q > _EXACT_RECHECK * top)).tolist()
     if cand:
-        exact = exact_outputs(net.to_exact(), data, cand)
+        exact = exact_outputs(net, data, cand, scaled)
         values = {i: int(data.y[i]) * t for i, t in zip(cand, exact)}
         bad = [i for i in cand if values[i] <= 0]
         if bad:
@@ -102,10 +103,12 @@ class _StructureNd:
     scale: float
 
 
-def _min_margin(net: NetworkNd, data: DatasetNd, qn: np.ndarray) -> Fraction:
+def _min_margin(
+    net: NetworkNd, data: DatasetNd, qn: np.ndarray, scaled: NetworkNd
+) -> Fraction:
     """The exact minimum margin: exact values of the points whose float margin is near it."""
     near = np.flatnonzero(qn <= 1.0 + _MIN_CANDIDATE).tolist()
-    values = exact_outputs(net.to_exact(), data, near)
+    values = exact_outputs(net, data, near, scaled)
     return min(int(data.y[i]) * t for i, t in zip(near, values))
 
 
@@ -157,7 +160,7 @@ def structure_nd(
                 reps.append(j)
             pattern[j] = ids[key]
     order = np.argsort(np.concatenate(zp), kind="stable") if zp else np.zeros(0, dtype=np.int64)
-    min_margin = _min_margin(net, data, qn)
+    min_margin = _min_margin(net, data, qn, scaled)
     return _StructureNd(
         u=u,
         v=v,
@@ -386,9 +389,13 @@ def _polish(
 
             def solve(rhs: np.ndarray, fac=fac) -> np.ndarray:
                 return sla.cho_solve(fac, rhs)
-        except np.linalg.LinAlgError:
-            def solve(rhs: np.ndarray, q_f=q_f) -> np.ndarray:
-                return np.linalg.lstsq(q_f, rhs, rcond=None)[0]
+        except np.linalg.LinAlgError:  # a singular face (multipliers not unique): least norm
+            ev, vec = np.linalg.eigh(q_f)
+            keep = ev > _EIG_CUT * max(float(ev.max(initial=0.0)), np.finfo(float).tiny)
+            vec, inv = vec[:, keep], 1.0 / ev[keep]
+
+            def solve(rhs: np.ndarray, vec=vec, inv=inv) -> np.ndarray:
+                return vec @ (inv * (vec.T @ rhs))
         yv = solve(t_map.T @ c)
         for _ in range(2):
             x = t_map @ yv
