@@ -8,6 +8,12 @@ from .dual import (
     dual_value_exact,
     max_abs_dual,
 )
+from .dual_nd import (
+    DualBound,
+    dual_function_nd,
+    dual_value_exact_nd,
+    max_abs_dual_nd,
+)
 from .f2 import (
     F2MaxMargin,
     MarginReport,
@@ -35,6 +41,10 @@ __all__ = [
     "dual_function",
     "dual_value_exact",
     "max_abs_dual",
+    "DualBound",
+    "dual_function_nd",
+    "dual_value_exact_nd",
+    "max_abs_dual_nd",
     "MaxMarginOptimum",
     "activation_patterns",
     "global_max_margin",
