@@ -707,3 +707,40 @@ def rotated_kkt_instances_nd(draw, dims=(2, 3)):
     new = _rebuilt_nd(net, w, b, v)
     assume(all(q > 0 for q in _margins_nd(new, data)))
     return new, data
+
+
+@st.composite
+def dyadic_networks_nd(draw, d: int | None = None, max_width: int = 6, bias: bool | None = None):
+    """Float :class:`NetworkNd` with small dyadic entries (d drawn in 1..3 unless given).
+
+    With :func:`dyadic_datasets_nd` every pre-activation ``w_j . x_i + b_j`` is exact in
+    float64 whatever the summation order, so kinks exactly on data points are frequent and
+    every engine agrees on them.
+    """
+    import numpy as np
+
+    from pwl_kkt import NetworkNd
+
+    d = draw(st.integers(1, 3)) if d is None else d
+    k = draw(st.integers(1, max_width))
+    has_bias = draw(st.booleans()) if bias is None else bias
+
+    def block(*shape: int) -> np.ndarray:
+        size = int(np.prod(shape))
+        values = draw(st.lists(dyadic_values, min_size=size, max_size=size))
+        return np.array([float(q) for q in values]).reshape(shape)
+
+    return NetworkNd(block(k, d), block(k) if has_bias else None, block(k))
+
+
+@st.composite
+def dyadic_datasets_nd(draw, d: int, min_size: int = 1, max_size: int = 10):
+    """Float :class:`DatasetNd` in R^d with distinct small dyadic points and any labels."""
+    import numpy as np
+
+    from pwl_kkt import DatasetNd
+
+    points = st.tuples(*[dyadic_values] * d)
+    rows = draw(st.lists(points, min_size=min_size, max_size=max_size, unique=True))
+    y = draw(st.lists(st.sampled_from([-1, 1]), min_size=len(rows), max_size=len(rows)))
+    return DatasetNd(np.array([[float(q) for q in r] for r in rows]).reshape(len(rows), d), y)
