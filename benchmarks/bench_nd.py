@@ -9,8 +9,8 @@ Parts (``--part``; ``all`` runs every part in turn):
   autograd (``relu(X W^T + b) @ v``, ``exp(-y * out).mean()``, ``backward()``, the same
   update in place). Both get the same number of threads (``--threads``, default the
   machine's cores): numpy's OpenBLAS and ``torch.set_num_threads``. Per-step times are
-  ``(T(s + w) - T(w)) / s``, best of ``--repeat`` runs, so the set-up and ``w`` warm-up
-  steps are excluded. The script checks that both take the same steps (the largest
+  ``(T(s + w) - T(w)) / s``, best of ``--repeat`` runs (the two take turns), so the set-up
+  and ``w`` warm-up steps are excluded. The script checks that both take the same steps (the largest
   relative difference of the parameters after the run is printed). Target (issue 11): at
   least as fast as PyTorch CPU (ratio torch / ours >= 1).
 
@@ -66,18 +66,23 @@ def _torch():
     return torch
 
 
-def _per_step(run: Callable[[int], object], steps: int, warmup: int, repeat: int) -> float:
-    """``(T(warmup + steps) - T(warmup)) / steps``, each time the best of ``repeat`` runs."""
+def _per_step(
+    runs: dict[str, Callable[[int], object]], steps: int, warmup: int, repeat: int
+) -> dict[str, float]:
+    """``(T(warmup + steps) - T(warmup)) / steps`` per run, each T the best of ``repeat``.
 
-    def best(count: int) -> float:
-        times = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            run(count)
-            times.append(time.perf_counter() - t0)
-        return min(times)
-
-    return (best(warmup + steps) - best(warmup)) / steps
+    The runs take turns within each repetition, so a change of load on the machine hits
+    them alike.
+    """
+    best: dict[tuple[str, int], float] = {}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            for count in (warmup, warmup + steps):
+                t0 = time.perf_counter()
+                run(count)
+                elapsed = time.perf_counter() - t0
+                best[name, count] = min(best.get((name, count), math.inf), elapsed)
+    return {name: (best[name, warmup + steps] - best[name, warmup]) / steps for name in runs}
 
 
 def _instance(n: int, k: int, d: int, seed: int = 0) -> tuple[NetworkNd, DatasetNd]:
@@ -134,18 +139,18 @@ def bench_train(args: argparse.Namespace) -> None:
     print(f"{'d':>5} {'pwl_kkt':>12} {'torch':>12} {'torch/ours':>11} {'max rel diff':>13}")
     for d in args.d:
         net, data = _instance(args.n, args.k, d)
-        ours = _ours_run(net, data, args.lr)
-        t_ours = _per_step(ours, args.steps, args.warmup, args.repeat)
+        runs = {"ours": _ours_run(net, data, args.lr)}
+        if torch is not None:
+            runs["torch"] = _torch_run(torch, net, data, args.lr)
+        t = _per_step(runs, args.steps, args.warmup, args.repeat)
         if torch is None:
-            print(f"{d:>5} {t_ours * 1e3:10.2f}ms {'skipped':>12} {'-':>11} {'-':>13}")
+            print(f"{d:>5} {t['ours'] * 1e3:10.2f}ms {'skipped':>12} {'-':>11} {'-':>13}")
             continue
-        theirs = _torch_run(torch, net, data, args.lr)
-        t_torch = _per_step(theirs, args.steps, args.warmup, args.repeat)
-        a = np.concatenate([p.ravel() for p in ours(args.steps)])
-        b = np.concatenate([p.ravel() for p in theirs(args.steps)])
+        a = np.concatenate([p.ravel() for p in runs["ours"](args.steps)])
+        b = np.concatenate([p.ravel() for p in runs["torch"](args.steps)])
         diff = float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
-        print(f"{d:>5} {t_ours * 1e3:10.2f}ms {t_torch * 1e3:10.2f}ms "
-              f"{t_torch / t_ours:10.2f}x {diff:13.2e}")
+        print(f"{d:>5} {t['ours'] * 1e3:10.2f}ms {t['torch'] * 1e3:10.2f}ms "
+              f"{t['torch'] / t['ours']:10.2f}x {diff:13.2e}", flush=True)
 
 
 #: The parts of this benchmark, in the order ``--part all`` runs them.

@@ -1,7 +1,7 @@
 """The forward pass and gradient of the empirical loss on R^d: BLAS, one pass over row chunks.
 
 For ``N(x) = sum_j v_j relu(w_j . x + b_j)`` and data ``X`` (n x d), a chunk of rows at a
-time (so memory stays O(chunk * k) and the chunk stays in cache):
+time (so memory stays bounded, O(chunk * k)):
 
     Z = X W^T + b   (one GEMM, then the bias),   A = [Z > 0],   N = relu(Z) v,
 
@@ -32,9 +32,11 @@ from ..model.network_nd import NetworkNd
 from . import _flow
 from ._evaluation import Evaluation, log_loss_terms
 
-#: Entries of one chunk's n x k blocks: 2 MB of float64, small enough to stay in cache
-#: between the GEMM that writes a block and the passes that read it.
-CHUNK_ENTRIES = 2**18
+#: Entries of one chunk's n x k block (32 MB of float64, plus two boolean blocks): memory
+#: stays bounded whatever n, and each BLAS call is large. Measured (``benchmarks/bench_nd.py``
+#: on 2 shared cores, n k = 10^7): 2^22 took 1.3-3.6x less time a step than 2^18, whose
+#: cache-sized blocks win on an idle core but pay a thread synchronization per small call.
+CHUNK_ENTRIES = 2**22
 
 
 class NdEngine:
@@ -54,16 +56,15 @@ class NdEngine:
     """
 
     def __init__(
-        self, x: np.ndarray, y: np.ndarray, k: int, bias: bool, chunk_entries: int = CHUNK_ENTRIES
+        self, x: np.ndarray, y: np.ndarray, k: int, bias: bool, chunk_entries: int | None = None
     ) -> None:
         self.x = np.ascontiguousarray(x, dtype=np.float64)
         self.ys = np.ascontiguousarray(y, dtype=np.float64)
         self.n, self.d = self.x.shape
         self.k, self.bias = int(k), bool(bias)
-        rows = max(1, min(self.n, chunk_entries // self.k))
+        rows = max(1, min(self.n, (chunk_entries or CHUNK_ENTRIES) // self.k))
         cols = self.d + self.bias
         self._z = np.empty((rows, self.k))
-        self._mask = np.empty((rows, self.k))
         self._on = np.empty((rows, self.k), dtype=bool)
         self._aux = np.empty((rows, self.k), dtype=bool)
         self._r = np.empty((rows, cols))
@@ -99,12 +100,6 @@ class NdEngine:
             z += b
         return z
 
-    def _float_mask(self, on: np.ndarray) -> np.ndarray:
-        """The 0/1 float64 copy of a boolean block, for BLAS."""
-        mask = self._mask[: on.shape[0]]
-        np.copyto(mask, on)
-        return mask
-
     def evaluate(self, theta: np.ndarray, loss: str, clarke: bool = False) -> Evaluation:
         """Margins, ``log L`` and ``grad L / L``; ``clarke`` picks the flow's minimum-norm element.
 
@@ -129,13 +124,12 @@ class NdEngine:
                     on_zero = self._aux[: e - s]
                     np.equal(z, 0.0, out=on_zero)
                     hit = bool(on_zero.any())
-                on = self._on[: e - s]
-                np.greater(z, 0.0, out=on)
-                mask = self._float_mask(on)
                 np.maximum(z, 0.0, out=z)
                 qs = q[s:e]
                 np.matmul(z, v, out=qs)
                 qs *= self.ys[s:e]
+                # relu(z) > 0 exactly where z > 0: the block becomes the 0/1 mask A in place.
+                np.greater(z, 0.0, out=z)
                 log_l, log_dl = log_loss_terms(qs, loss)
                 loss_max, loss_sum = _streaming_sum(loss_max, loss_sum, log_l)
                 top = float(np.max(log_dl))
@@ -154,11 +148,12 @@ class NdEngine:
                 np.multiply(self.x[s:e], u[:, None], out=r[:, :d])
                 if self.bias:
                     r[:, d] = u
-                acc += np.matmul(mask.T, r, out=self._prod)
+                acc += np.matmul(z.T, r, out=self._prod)
                 if hit:
                     on_kink = True
                     assert kinks is not None
-                    kinks += np.matmul(self._float_mask(on_zero).T, r, out=self._prod)
+                    np.copyto(z, on_zero)
+                    kinks += np.matmul(z.T, r, out=self._prod)
             lse = loss_max if not math.isfinite(loss_max) else loss_max + math.log(loss_sum)
             # grad L / L = sum_i (l'(q_i) / sum_m l(q_m)) y_i grad N(x_i); -l' <= l keeps
             # shift <= lse, so this factor is at most 1.
@@ -196,19 +191,18 @@ class NdEngine:
         ``= x_i . (A P_w)_i + (A P_b)_i`` with ``P_w = v e_W + e_v W``, ``P_b = v e_b + e_v b``.
         """
         w, b, v = self.split(theta)
-        ew, eb, ev = self.split(direction)
+        dw, db, dv = self.split(direction)
         w1, b1, _ = self.split(at)
         d = self.d
         p = np.empty((self.k, d + self.bias))
-        p[:, :d] = v[:, None] * ew + ev[:, None] * w
-        if b is not None and eb is not None:
-            p[:, d] = v * eb + ev * b
+        p[:, :d] = v[:, None] * dw + dv[:, None] * w
+        if b is not None and db is not None:
+            p[:, d] = v * db + dv * b
         out = np.empty(self.n)
         for s, e in self._chunks():
             z = self._preactivation(w1, b1, s, e)
-            on = self._on[: e - s]
-            np.greater(z, 0.0, out=on)
-            t = self._float_mask(on) @ p
+            np.greater(z, 0.0, out=z)
+            t = z @ p
             out[s:e] = np.einsum("ij,ij->i", self.x[s:e], t[:, :d])
             if self.bias:
                 out[s:e] += t[:, d]
