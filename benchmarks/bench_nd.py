@@ -1,6 +1,7 @@
-"""Networks on R^d: per-step training time against PyTorch CPU (and, later, KKT certificates).
+"""Networks on R^d: per-step training time against PyTorch CPU, numeric KKT certificates.
 
-Parts (``--part``; ``all`` runs every part in turn):
+Parts (``--part``; ``all`` runs every part in turn; ``--n``, ``--k``, ``--d`` default to
+each part's own sizes):
 
 * ``train``: one full-batch gradient-descent step on the exponential loss
   ``L = 1/n sum_i exp(-y_i N(x_i))`` in float64, n = 10^4, k = 10^3 and d = 2, 10, 100:
@@ -13,10 +14,12 @@ Parts (``--part``; ``all`` runs every part in turn):
   and ``w`` warm-up steps are excluded. The script checks that both take the same steps (the largest
   relative difference of the parameters after the run is printed). Target (issue 11): at
   least as fast as PyTorch CPU (ratio torch / ours >= 1).
+* ``kkt``: the numeric KKT certificate at n = k = 2000, d = 10 against the dense textbook
+  form (``benchmarks/bench_nd_kkt.py``, which describes it; ``--dense-limit``).
 
-Run: ``python benchmarks/bench_nd.py [--part train] [--n 10000] [--k 1000] [--d 2 10 100]
-[--steps 10] [--repeat 3] [--threads 2]``. Without PyTorch the torch column says so and is
-skipped.
+Run: ``python benchmarks/bench_nd.py [--part train|kkt|all] [--n N] [--k K] [--d D ...]
+[--steps 10] [--repeat 3] [--threads 2] [--dense-limit 300]``. Without PyTorch the torch
+column says so and is skipped.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from bench_nd_kkt import bench_kkt
 
 from pwl_kkt import DatasetNd, NetworkNd, init_network, train
 
@@ -153,26 +157,31 @@ def bench_train(args: argparse.Namespace) -> None:
               f"{t['torch'] / t['ours']:10.2f}x {diff:13.2e}", flush=True)
 
 
-#: The parts of this benchmark, in the order ``--part all`` runs them.
-PARTS: dict[str, Callable[[argparse.Namespace], None]] = {"train": bench_train}
+#: The parts of this benchmark, in the order ``--part all`` runs them, with their sizes.
+PARTS: dict[str, tuple[Callable[[argparse.Namespace], None], dict[str, object]]] = {
+    "train": (bench_train, {"n": 10_000, "k": 1_000, "d": [2, 10, 100]}),
+    "kkt": (bench_kkt, {"n": 2_000, "k": 2_000, "d": [10]}),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=[*PARTS, "all"], default="all")
-    parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--k", type=int, default=1_000)
-    parser.add_argument("--d", type=int, nargs="+", default=[2, 10, 100])
+    parser.add_argument("--n", type=int)
+    parser.add_argument("--k", type=int)
+    parser.add_argument("--d", type=int, nargs="+")
     parser.add_argument("--steps", type=int, default=10, help="timed steps")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--dense-limit", type=float, default=300.0, help="kkt: seconds")
     args = parser.parse_args()
-    for name, part in PARTS.items():
+    for name, (part, sizes) in PARTS.items():
         if args.part in (name, "all"):
             print(f"== {name}")
-            part(args)
+            given = {key: getattr(args, key) for key in sizes if getattr(args, key) is not None}
+            part(argparse.Namespace(**{**vars(args), **sizes, **given}))
 
 
 if __name__ == "__main__":

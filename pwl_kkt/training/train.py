@@ -40,6 +40,7 @@ from .. import _defaults
 from ..errors import InvalidDataError, InvalidValueError, require
 from ..model.data import Dataset, as_dataset
 from ..model.data_nd import DatasetNd
+from ..model.dimensions import check_dimensions
 from ..model.network import Network
 from ..model.network_nd import NetworkNd
 from . import _fastgrad as fg
@@ -92,20 +93,12 @@ def _sorted_data(x: object, y: object) -> fg.SortedData:
     return fg.SortedData.build(ds.x_float, ds.y)
 
 
-def _dimension_error(d_net: int, d_data: int) -> InvalidDataError:
-    return InvalidDataError(
-        f"the network has inputs in R^{d_net} (d = {d_net}) but the data has points in "
-        f"R^{d_data} (d = {d_data}): the dimensions must agree"
-    )
-
-
-def _univariate_data(x: object, y: object) -> tuple[object, object]:
+def _univariate_data(net: Network, x: object, y: object) -> tuple[object, object]:
     """The data of a univariate Network: a d = 1 :class:`DatasetNd` becomes a Dataset."""
     if isinstance(x, DatasetNd):
         if y is not None:
             raise InvalidDataError("give either a dataset or x and y, not both")
-        if x.d != 1:
-            raise _dimension_error(1, x.d)
+        check_dimensions(net, x)
         return x.to_univariate(), None
     return x, y
 
@@ -122,8 +115,7 @@ def _nd_data(net: NetworkNd, x: object, y: object) -> DatasetNd:
         raise InvalidDataError("labels y are missing")
     else:
         ds = DatasetNd(x, y)
-    if ds.d != net.d:
-        raise _dimension_error(net.d, ds.d)
+    check_dimensions(net, ds)
     return ds
 
 
@@ -222,7 +214,7 @@ def _engine(net: object, x: object, y: object) -> tuple[_Engine, np.ndarray]:
     if isinstance(net, NetworkNd):
         return _nd_engine(net, _nd_data(net, x, y).require_separable())
     w, b, v = _float_params(net)  # type: ignore[arg-type]
-    ds: Dataset = as_dataset(*_univariate_data(x, y)).require_separable()
+    ds: Dataset = as_dataset(*_univariate_data(net, x, y)).require_separable()
     data = fg.SortedData.build(ds.x_float, ds.y)
     return _Univariate(data, w.shape[0]), np.concatenate([w, b, v])
 
@@ -303,7 +295,7 @@ def loss_and_grad(
         ev = engine.evaluate(theta, loss)
     else:
         w, b, v = _float_params(net)
-        ev = _evaluate(w, b, v, _sorted_data(*_univariate_data(x, y)), loss)
+        ev = _evaluate(w, b, v, _sorted_data(*_univariate_data(net, x, y)), loss)
     value = math.exp(ev.log_loss) if ev.log_loss < 709.0 else math.inf
     grads = [_scale_by_loss(g, ev.log_loss) for g in ev.grad_over_loss]
     if isinstance(net, NetworkNd):
