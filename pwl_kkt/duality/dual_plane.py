@@ -47,6 +47,7 @@ from ..geometry.great_circles import (
     Vec,
     _cross2,
     _dot,
+    _primitive,
     circle_arrangement,
 )
 from ..model.data import Dataset
@@ -294,8 +295,6 @@ def _scan_max(arr: CircleArrangement, K: list[int]) -> tuple[int, int, Vec, int]
 
 def _maximizers(arr: CircleArrangement, K: list[int], num: int, den: int) -> list[tuple[Vec, int]]:
     """Every candidate direction (primitive, with the sign of ``G'``) where ``|G'|^2 = num/den``."""
-    from ..geometry.great_circles import _primitive
-
     out: dict[Vec, int] = {}
     for val, d in _candidates(arr, K, [num, den]):
         if val and val * val * den == num * _dot(d, d):
@@ -350,16 +349,17 @@ def max_abs_dual_2d(
 
     Examples
     --------
-    Two points of opposite labels: the neuron through ``(1, 0)`` but not ``(-1, 0)`` reaches
-    ``sqrt(2)`` times ``lambda`` (``relu(w . (1, 0) + b)`` with ``u = (1, 0, 1) / sqrt(2)``):
+    Two points of opposite labels and ``lambda = (1, 1)``: a unit neuron active on one point
+    only reaches ``sqrt(2)``, e.g. ``u = (-1, 0, 1) / sqrt(2)`` active on ``(-1, 0)`` (label -1):
 
     >>> m = max_abs_dual_2d([1, 1], [[1, 0], [-1, 0]], [1, -1])
     >>> m.max_abs, m.direction, m.sign
-    (sqrt(2), (Fraction(1, 1), Fraction(0, 1), Fraction(1, 1)), 1)
+    (sqrt(2), (Fraction(-1, 1), Fraction(0, 1), Fraction(1, 1)), -1)
     """
     _, arr, K, den = _prepared(lambdas, x, y, arrangement, "max_abs_dual_2d")
     num, dd, d, sign = _scan_max(arr, K)
     M = Fraction(num, dd * den * den)
+    d = _primitive(d)
     return DualMaximum2d(
         max_sq=M,
         interval=sqrt_interval(M),

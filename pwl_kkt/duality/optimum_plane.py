@@ -702,3 +702,28 @@ def _exact_network(dirs, c) -> NetworkNd | None:
         return None
     return NetworkNd([[d[0], d[1]] for d, _, _ in keep], [d[2] for d, _, _ in keep],
                      [s * cj for _, s, cj in keep], exact=True)
+
+
+def _sampled_program(x: object, y: object = None, *, n_directions: int, seed: int = 0):
+    """The restriction of the program to *sampled* patterns: ``(value, patterns found)``.
+
+    Public convex-ReLU code draws random directions ``u`` and keeps the distinct patterns
+    ``{i : u . xt_i > 0}``; its program is then a restriction, whose value is ``>= P*``. Here
+    the sampled patterns get the same cones (their facets, from the exact arrangement) and the
+    same margin rows as the full program, so the value gap measures the missing patterns only.
+    Used by the tests and by ``benchmarks/bench_plane.py``.
+    """
+    from .. import _seeding
+
+    data = plane_dataset(x, y, "_sampled_program").require_separable()
+    arr = circle_arrangement(data)
+    X = np.array([[float(Fraction(c) / s) for c in p] for p, s in zip(arr.points, arr.scales)])
+    labels = np.zeros(arr.n_points)
+    labels[np.asarray(arr.index)] = data.y
+    u = _seeding.rng(seed).standard_normal((int(n_directions), 3))
+    signs = (u @ X.T > 0).astype(np.uint8)
+    weights = 1 << np.arange(X.shape[0], dtype=object)
+    found = {int(row.astype(object) @ weights) for row in np.unique(signs, axis=0)}
+    masks = [c for c in found if c and c in arr.cells]
+    _, _, value, _ = _solve(X, labels, masks, [arr.cells[c] for c in masks], None)
+    return value, len(masks)

@@ -253,13 +253,15 @@ def circle_arrangement(x: object) -> CircleArrangement:
 
 def _plane_rows(x: object, caller: str) -> tuple[tuple[Fraction, ...], ...]:
     """Exact rows of points in the plane, or an error naming the dimension needed."""
+    from .._rational import fractions_of
+    from ..model.data import Dataset
     from ..model.data_nd import DatasetNd
 
+    if isinstance(x, Dataset):
+        raise InvalidDataError(f"{caller} needs points in the plane (d = 2); got d = 1")
     if isinstance(x, DatasetNd):
         rows = x.x_exact
     else:
-        from .._rational import fractions_of
-
         try:
             rows = tuple(fractions_of(r, f"x[{i}]") for i, r in enumerate(x))  # type: ignore[arg-type]
         except TypeError:
@@ -271,6 +273,6 @@ def _plane_rows(x: object, caller: str) -> tuple[tuple[Fraction, ...], ...]:
     for i, r in enumerate(rows):
         if len(r) != 2:
             raise InvalidDataError(
-                f"{caller} needs points in the plane (d = 2); x[{i}] has d = {len(r)}"
+                f"{caller} needs points in the plane (d = 2); got d = {len(r)} (x[{i}])"
             )
     return rows
