@@ -246,8 +246,11 @@ def _arcs(arr: CircleArrangement, K: list[int]) -> Iterator[tuple[int, int, Vec]
 
 def _candidates(
     arr: CircleArrangement, K: list[int], floor: list[int]
-) -> Iterator[tuple[int, Vec]]:
-    """Yield ``(G'(d), d)`` for every candidate maximiser ``d`` of ``|G'|`` (module docstring).
+) -> Iterator[tuple[int, Vec, tuple[int, ...]]]:
+    """Yield ``(G'(d), d, cells)`` for every candidate maximiser ``d`` of ``|G'|``.
+
+    ``cells`` are bit masks of cells whose closure holds ``d`` (the two sides of the arc for
+    vertex and arc candidates, the cell itself for a cell candidate); see the module docstring.
 
     Vertices and arc maxima come first; then the cells in decreasing ``||g||^2``, stopping at the
     first cell with ``||g||^2 < floor[0] / floor[1]``: ``floor`` is a lower bound on the maximum
@@ -263,14 +266,15 @@ def _candidates(
         cell_g.setdefault(mask | (1 << k), (h[0] + c * p[0], h[1] + c * p[1], h[2] + c * p[2]))
         if not verts:
             continue  # a single point: G vanishes on its own circle
+        sides = (mask, mask | (1 << k))
         va, vb = verts[a], verts[(a + 1) % len(verts)]
-        yield _dot(va, h), va
+        yield _dot(va, h), va, sides
         pp, hp = _dot(p, p), _dot(h, p)
         d = (h[0] * pp - hp * p[0], h[1] * pp - hp * p[1], h[2] * pp - hp * p[2])
         if d != (0, 0, 0):
             for ds in (d, (-d[0], -d[1], -d[2])):
                 if _in_arc(va, vb, ds):
-                    yield _dot(ds, h), ds
+                    yield _dot(ds, h), ds, sides
     for mask, g in sorted(cell_g.items(), key=lambda t: -_dot(t[1], t[1])):
         g2 = _dot(g, g)
         if g2 == 0 or g2 * floor[1] < floor[0]:
@@ -278,14 +282,14 @@ def _candidates(
         facets = arr.cells[mask]
         for s in (1, -1):
             if all(s * t * _dot(g, pts[f]) >= 0 for f, t in facets):
-                yield s * g2, (s * g[0], s * g[1], s * g[2])
+                yield s * g2, (s * g[0], s * g[1], s * g[2]), (mask,)
 
 
 def _scan_max(arr: CircleArrangement, K: list[int]) -> tuple[int, int, Vec, int]:
     """``(num, den, d, sign)``: ``max |G'|^2 = num / den``, attained at ``d`` with sign ``sign``."""
     floor = [0, 1]
     best: tuple[int, int, Vec, int] = (0, 1, (0, 0, -1), 1)  # every point inactive: G = 0
-    for val, d in _candidates(arr, K, floor):
+    for val, d, _ in _candidates(arr, K, floor):
         num, den = val * val, _dot(d, d)
         if num * best[1] > best[0] * den:
             best = (num, den, d, 1 if val >= 0 else -1)
@@ -293,10 +297,37 @@ def _scan_max(arr: CircleArrangement, K: list[int]) -> tuple[int, int, Vec, int]
     return best
 
 
+def _violations(arr: CircleArrangement, K: list[int], den: int) -> list[tuple]:
+    """Every candidate ``d`` with ``|G(d)| > ||d||`` (``G = G' / den``), worst first.
+
+    Entries ``(|G|^2 as float, d, sign of G(d), cells whose closure holds d)``; the test is
+    exact, ``G'(d)^2 > den^2 ||d||^2``.
+    """
+    out = []
+    for val, d, cells in _candidates(arr, K, [den * den, 1]):
+        n2 = _dot(d, d)
+        if val * val > den * den * n2:
+            out.append((float(Fraction(val * val, den * den * n2)), d, 1 if val > 0 else -1, cells))
+    out.sort(key=lambda t: -t[0])
+    return out
+
+
+def _violated_cells(arr: CircleArrangement, K: list[int], den: int, limit: int) -> list[int]:
+    """Up to ``limit`` non-empty cells whose closure holds a direction with ``|G| > 1``."""
+    chosen: dict[int, None] = {}
+    for _, _, _, cells in _violations(arr, K, den):
+        for c in cells:
+            if c:
+                chosen.setdefault(c)
+        if len(chosen) >= limit:
+            break
+    return list(chosen)[:limit]
+
+
 def _maximizers(arr: CircleArrangement, K: list[int], num: int, den: int) -> list[tuple[Vec, int]]:
     """Every candidate direction (primitive, with the sign of ``G'``) where ``|G'|^2 = num/den``."""
     out: dict[Vec, int] = {}
-    for val, d in _candidates(arr, K, [num, den]):
+    for val, d, _ in _candidates(arr, K, [num, den]):
         if val and val * val * den == num * _dot(d, d):
             out.setdefault(_primitive(d), 1 if val > 0 else -1)
     return list(out.items())

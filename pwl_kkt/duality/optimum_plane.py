@@ -40,7 +40,7 @@ import numpy as np
 import sympy
 
 from .._rational import fraction_text, fraction_to_float
-from ..errors import InvalidDataError
+from ..errors import InvalidDataError, InvalidValueError
 from ..geometry.great_circles import CircleArrangement, _dot, circle_arrangement
 from ..model.data_nd import DatasetNd
 from ..model.network_nd import NetworkNd
@@ -91,9 +91,14 @@ class MaxMarginOptimum2d:
         Effective linear regions of ``network`` in the plane, when the planar region counter
         is available.
     n_patterns : int
-        Activation patterns in the program (the empty one excluded).
+        Activation patterns of the points (the empty one excluded); every one of them enters
+        the proof of ``lower`` through the exact ``max |G_q|``.
     seconds : float
         Wall time of the whole computation.
+    method : str
+        ``"columns"`` or ``"full"`` (see :func:`global_max_margin_2d`).
+    n_program : int
+        Patterns in the cone program that was solved last (all of them for ``"full"``).
     """
 
     P_star: float
@@ -110,6 +115,8 @@ class MaxMarginOptimum2d:
     regions: int | None
     n_patterns: int
     seconds: float
+    method: str = "full"
+    n_program: int = 0
 
     @property
     def gap(self) -> float:
@@ -206,6 +213,8 @@ class MaxMarginOptimum2d:
             "regions": self.regions,
             "n_patterns": self.n_patterns,
             "seconds": self.seconds,
+            "method": self.method,
+            "n_program": self.n_program,
         }
 
     @classmethod
@@ -234,6 +243,8 @@ class MaxMarginOptimum2d:
             regions=None if d["regions"] is None else int(d["regions"]),
             n_patterns=int(d["n_patterns"]),
             seconds=float(d["seconds"]),
+            method=str(d.get("method", "full")),
+            n_program=int(d.get("n_program", 0)),
         )
 
 
@@ -386,6 +397,60 @@ def _solve(X: np.ndarray, labels: np.ndarray, masks: list[int], facets: list, so
     return neurons, lam, float(prob.value), int(L.nnz)
 
 
+_COLUMN_ROUNDS = 60
+_COLUMN_TOL = 1e-7  # a cell enters while |G_lambda| > 1 + this on it (solver accuracy ~1e-8)
+_COLUMN_BATCH = 2  # cells added per round: this many per distinct point, worst first
+
+
+def _seed_cells(arr: CircleArrangement) -> list[int]:
+    """Cells that make the restricted program feasible: the half-planes ``{e . x > c}`` and
+    ``{e . x < c}`` for thresholds ``c`` between consecutive projections on a direction ``e``
+    with distinct projections (a one-dimensional problem that any labels can be fitted in),
+    and the cell of every point active."""
+    pts = arr.points
+    scaled = [(Fraction(p[0], p[2]), Fraction(p[1], p[2])) for p in pts]
+    for t in range(1, 4 * len(pts) + 3):  # e = (1, t): at most m (m - 1) / 2 values collide
+        proj = [a + t * b for a, b in scaled]
+        if len(set(proj)) == len(proj):
+            break
+    order = sorted(range(len(pts)), key=proj.__getitem__)
+    cells = {(1 << len(pts)) - 1}
+    for r in range(1, len(pts)):
+        above = sum(1 << k for k in order[r:])
+        cells.add(above)
+        cells.add(((1 << len(pts)) - 1) ^ above)
+    return [c for c in cells if c in arr.cells]
+
+
+def _solve_columns(arr: CircleArrangement, X, labels, solver):
+    """The full program by column generation over the exact patterns, with exact pricing.
+
+    Start from :func:`_seed_cells`; solve the program restricted to the current cells; the
+    exact scan of ``G_lambda`` (:func:`~pwl_kkt.duality.dual_plane._violated_cells`) lists the
+    cells where ``|G_lambda| > 1 + 1e-7``; add the worst, repeat until none is left. By weak
+    duality the restricted value is then ``P*`` to the solver's accuracy (every pattern is
+    priced, none is sampled); the proven interval is computed afterwards as for the full
+    program. Returns what :func:`_solve` returns, for the final restricted program.
+    """
+    from .dual_plane import _violated_cells
+
+    active = _seed_cells(arr)
+    seen = set(active)
+    limit = _COLUMN_BATCH * arr.n_points
+    for _ in range(_COLUMN_ROUNDS):
+        out = _solve(X, labels, active, [arr.cells[c] for c in active], solver)
+        K, den = _distinct_coefficients(arr, out[1] * labels)
+        tol_den = Fraction(1 + _COLUMN_TOL).limit_denominator(10**12)
+        scaled = [k * tol_den.denominator for k in K]
+        new = [c for c in _violated_cells(arr, scaled, den * tol_den.numerator, limit)
+               if c not in seen]
+        if not new:
+            return out, len(active)
+        active += new
+        seen.update(new)
+    return out, len(active)
+
+
 def _network(neurons: list, rel: float) -> NetworkNd | None:
     """Blocks ``(a, s)`` to a balanced network, dropping blocks below ``rel`` of the total norm."""
     norms = np.array([np.linalg.norm(a) for a, _ in neurons])
@@ -417,51 +482,67 @@ def _balanced(net: NetworkNd) -> NetworkNd:
 _EXACT_MAX_N = 60  # default limit for the exact derivation (a few exact scans per candidate)
 _VERTEX_ROUNDS = 100
 _VERTEX_STALL = 5
-_VERTEX_TOL = 1e-9
+_VERTEX_TOL = 1e-8  # the LP multipliers are accurate to about HiGHS's dual tolerance
 
 
 def _features(dirs: np.ndarray, X: np.ndarray, labels: np.ndarray, signs: np.ndarray) -> np.ndarray:
     return labels[:, None] * np.maximum(X @ dirs.T, 0.0) * signs
 
 
-def _vertex_network(arr: CircleArrangement, data: DatasetNd, X, labels, neurons, first):
+def _vertex_network(arr: CircleArrangement, X, labels, neurons):
     """Column generation over unit directions with the exact oracle of ``max |G_mu|``.
 
     ``min sum_j c_j`` over ``c >= 0`` with margins ``sum_j c_j s_j y_i relu(u_j . xt_i) >= 1``,
     solved by the dual simplex method (HiGHS): a basic solution has at most one neuron per
-    distinct point. Columns start as the heavy blocks of the cone program; while the LP's
-    multipliers ``mu`` have ``max |G_mu| > 1 + 1e-9`` the maximising direction (exact) joins.
-    Returns ``(network, mu per distinct point)`` or ``None``.
+    distinct point. Columns start as every block of the cone program above ``1e-9`` of the
+    total norm; while the LP's multipliers ``mu`` have ``max |G_mu| > 1 + 1e-8`` the violating
+    directions (exact candidates, up to one per distinct point, worst first) join. Returns
+    ``(network, mu per distinct point)`` or ``None``.
     """
     from scipy.optimize import linprog
+
+    from .dual_plane import _violations
 
     a = np.array([blk for blk, _ in neurons])
     s = np.array([sg for _, sg in neurons])
     r = np.linalg.norm(a, axis=1)
-    keep = r > 1e-3 * float(r.sum())
+    keep = r > 1e-9 * float(r.sum())
     dirs, signs = a[keep] / r[keep, None], s[keep]
-    best, stall = math.inf, 0
+    tol = Fraction(1 + _VERTEX_TOL).limit_denominator(10**12)
     res = None
-    for _ in range(_VERTEX_ROUNDS):
+    best, stall = math.inf, 0
+    for rnd in range(_VERTEX_ROUNDS):
         A = _features(dirs, X, labels, signs)
         res = linprog(np.ones(signs.size), A_ub=-A, b_ub=-np.ones(X.shape[0]), bounds=(0, None),
                       method="highs-ds")
         if res.status != 0:
             return None
         mu = np.clip(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0, None)
-        dm = _max_distinct(arr, mu)
+        # a degenerate LP's simplex multipliers can hop between vertices of the optimal face
+        # with violations at the dual tolerance: stop when the value no longer moves
         stall = stall + 1 if res.fun >= best * (1 - 1e-12) else 0
         best = min(best, res.fun)
-        if dm[0] <= 1 + _VERTEX_TOL or stall >= _VERTEX_STALL:
+        if stall >= _VERTEX_STALL:
             break
-        u = np.asarray(dm[1], dtype=np.float64)
-        u /= np.linalg.norm(u)
-        if np.any(np.all(np.abs(dirs - u) <= 1e-12, axis=1) & (signs == dm[2])):
-            break
-        dirs = np.vstack([dirs, u])
-        signs = np.append(signs, float(dm[2]))
-    else:
-        return None
+        K, den = _distinct_coefficients(arr, mu * labels)
+        worst = _violations(arr, [k * tol.denominator for k in K], den * tol.numerator)
+        new_dirs, new_signs = [], []
+        for _, d, sign, _ in worst:
+            u = np.array(d, dtype=np.float64)
+            u /= np.linalg.norm(u)
+            if any(np.all(np.abs(e - u) <= 1e-12) and t == sign
+                   for e, t in zip(new_dirs, new_signs)):
+                continue
+            new_dirs.append(u)
+            new_signs.append(float(sign))
+            if len(new_dirs) >= X.shape[0]:
+                break
+        fresh = [j for j, u in enumerate(new_dirs)
+                 if not np.any(np.all(np.abs(dirs - u) <= 1e-12, axis=1) & (signs == new_signs[j]))]
+        if not fresh or rnd == _VERTEX_ROUNDS - 1:
+            break  # certified (no violation), every violator is a column already, or tired
+        dirs = np.vstack([dirs] + [new_dirs[j] for j in fresh])
+        signs = np.append(signs, [new_signs[j] for j in fresh])
     c = np.asarray(res.x, dtype=np.float64)
     A = _features(dirs, X, labels, signs)
     total = float(c.sum())
@@ -472,7 +553,7 @@ def _vertex_network(arr: CircleArrangement, data: DatasetNd, X, labels, neurons,
         on[j] = False
         sub = linprog(np.ones(int(on.sum())), A_ub=-A[:, on], b_ub=-np.ones(X.shape[0]),
                       bounds=(0, None), method="highs-ds")
-        if sub.status == 0 and sub.fun <= total * (1 + 1e-6):
+        if sub.status == 0 and sub.fun <= total * (1 + 1e-9):
             c = np.zeros(c.size)
             c[on] = sub.x
     blocks = [(cj * u, sj) for cj, u, sj in zip(c, dirs, signs) if cj > 0]
@@ -521,18 +602,23 @@ def global_max_margin_2d(
     solver: str | None = None,
     sparse: bool = True,
     exact: bool | None = None,
+    method: str = "columns",
 ) -> MaxMarginOptimum2d:
     """``P* = min 1/2 ||theta||^2`` over networks of every width, for data in the plane, proven.
 
     The cone program over every activation pattern of the points (module docstring) is solved
-    with cvxpy (Clarabel); ``sparse=True`` then extracts a basic solution of the linear program
-    over neuron directions (at most one neuron per distinct point, found by column generation
-    with the exact dual oracle). ``lower`` and ``upper`` are proven bounds on ``P*`` (weak
-    duality with exact rational multipliers and the exact ``max |G|`` on the sphere; an exactly
-    feasible network). With ``exact`` (default: exact data and ``n <= 60``) the multipliers
-    are also rounded to simple rationals ``q`` and an exact network on the maximising
-    directions of ``G_q`` is sought whose value equals ``sum q / sqrt(M)``; when it exists,
-    ``P_star_exact`` is that number and ``lower == upper`` holds exactly.
+    with cvxpy (Clarabel): with ``method="full"`` all at once; with ``method="columns"`` (the
+    default, much faster) by column generation -- a program over a few cells, then the cells
+    where the exact scan of ``|G_lambda|`` exceeds ``1 + 1e-7`` are added, until none is left,
+    so every pattern is priced exactly and none is sampled. ``sparse=True`` then extracts a
+    basic solution of the linear program over neuron directions (at most one neuron per
+    distinct point, found by column generation with the exact dual oracle). ``lower`` and
+    ``upper`` are proven bounds on ``P*`` (weak duality with exact rational multipliers and
+    the exact ``max |G|`` on the sphere; an exactly feasible network). With ``exact``
+    (default: exact data and ``n <= 60``) the multipliers are also rounded to simple rationals
+    ``q`` and an exact network on the maximising directions of ``G_q`` is sought whose value
+    equals ``sum q / sqrt(M)``; when it exists, ``P_star_exact`` is that number and
+    ``lower == upper`` holds exactly.
 
     Parameters
     ----------
@@ -544,6 +630,8 @@ def global_max_margin_2d(
         Return the sparse vertex network (default) rather than the interior-point one.
     exact : bool, optional
         Try to prove ``P*`` exactly (see above).
+    method : {"columns", "full"}
+        How the cone program is solved (see above); both give ``P*``.
 
     Returns
     -------
@@ -575,7 +663,12 @@ def global_max_margin_2d(
     labels[np.asarray(arr.index)] = data.y
     masks = [c for c in arr.cells if c]
     facets = [arr.cells[c] for c in masks]
-    neurons, lam_d, value, _ = _solve(X, labels, masks, facets, solver)
+    if method == "full":
+        (neurons, lam_d, value, _), n_program = _solve(X, labels, masks, facets, solver), len(masks)
+    elif method == "columns":
+        (neurons, lam_d, value, _), n_program = _solve_columns(arr, X, labels, solver)
+    else:
+        raise InvalidValueError(f"method must be 'columns' or 'full'; got {method!r}")
     lam = _per_point(lam_d, arr, data.n)
     candidates: list[tuple[NetworkNd, Fraction]] = []
     for rel in (1e-6, 1e-12):  # solver residue dropped, unless that breaks feasibility
@@ -585,7 +678,7 @@ def global_max_margin_2d(
             break
     sources = [lam]
     if sparse:
-        found = _vertex_network(arr, data, X, labels, neurons, None)
+        found = _vertex_network(arr, X, labels, neurons)
         if found is not None and (val := _value(found[0], data)) is not None:
             candidates.insert(0, (found[0], val))
             sources.insert(0, _per_point(found[1], arr, data.n))
@@ -639,6 +732,8 @@ def global_max_margin_2d(
         regions=regions,
         n_patterns=len(masks),
         seconds=time.perf_counter() - t0,
+        method=method,
+        n_program=n_program,
     )
 
 
