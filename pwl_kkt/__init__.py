@@ -50,6 +50,7 @@ from .experiments import SweepSummary, sweep_summary
 from .geometry import (
     LinearRegions,
     PiecewiseLinear,
+    PlanePatterns,
     Region,
     Tolerance,
     count_regions,
@@ -57,6 +58,7 @@ from .geometry import (
     linear_regions,
     merged_regions,
     piecewise_linear,
+    plane_activation_patterns,
     region_graph,
 )
 from .kkt import (
@@ -80,6 +82,7 @@ from .model import (
     DatasetNd,
     Network,
     NetworkNd,
+    check_dimensions,
     load_data,
     load_network,
     network_from_torch,
@@ -204,6 +207,7 @@ __all__ = [
     "Network",
     "NotSeparableError",
     "PiecewiseLinear",
+    "PlanePatterns",
     "PwlKktError",
     "Region",
     "Tolerance",
@@ -216,6 +220,7 @@ __all__ = [
     "network_from_torch",
     "network_to_torch",
     "piecewise_linear",
+    "plane_activation_patterns",
     "plot_dual",
     "plot_network",
     "region_graph",
@@ -247,4 +252,5 @@ __all__ = [
     "write_certificate",
     "SweepSummary",
     "sweep_summary",
+    "check_dimensions",
 ]

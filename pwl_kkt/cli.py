@@ -138,6 +138,43 @@ def _require_float_range(what: str, net: object = None, data: object = None) -> 
             )
 
 
+def _univariate(command: str, obj: object, *, function_only: bool = False) -> object:
+    """``obj`` as the univariate ``Network`` / ``Dataset`` of a command with no d > 1 version.
+
+    A d = 1 ``NetworkNd`` or ``DatasetNd`` converts exactly. A network without hidden
+    biases converts (with zero biases) only where the command is about the function
+    (``function_only``): its max-margin problem keeps b = 0, which is another problem.
+    """
+    from .errors import InvalidDataError, InvalidNetworkError
+    from .model import DatasetNd, NetworkNd
+
+    if isinstance(obj, NetworkNd):
+        if obj.d == 1 and (obj.has_bias or function_only):
+            return obj.to_univariate()
+        what = f"d = {obj.d} networks" if obj.d != 1 else "networks without hidden biases"
+        needs = "d = 1" if function_only else "d = 1, with hidden biases"
+        raise InvalidNetworkError(
+            f"{command} for {what}: not available yet; it reads univariate networks ({needs})"
+        )
+    if isinstance(obj, DatasetNd):
+        if obj.d == 1:
+            return obj.to_univariate()
+        raise InvalidDataError(
+            f"{command} for d = {obj.d} data: not available yet; it reads univariate data (d = 1)"
+        )
+    return obj
+
+
+def _load_net_data(args: argparse.Namespace) -> tuple[object, object]:
+    """NET and DATA, refused (one line naming both d) when their dimensions differ."""
+    from .model import check_dimensions
+    from .model.io import load_data, load_network
+
+    net, data = load_network(args.net), load_data(args.data)
+    check_dimensions(net, data)
+    return _univariate(args.command, net), _univariate(args.command, data)
+
+
 def _add_net_data(p: argparse.ArgumentParser) -> None:
     """The NET and DATA positional arguments shared by the certificate commands."""
     p.add_argument("net", help="network file (.json, .npz, .pt)")
@@ -194,7 +231,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     from .geometry.regions import linear_regions
     from .model.io import load_network
 
-    net = load_network(args.net)
+    net = _univariate("regions", load_network(args.net), function_only=True)
     interval = None
     if args.interval is not None:
         interval = (to_fraction(args.interval[0], "LO"), to_fraction(args.interval[1], "HI"))
@@ -310,10 +347,7 @@ def _about(m: Fraction) -> str:
 
 
 def _cmd_certify(args: argparse.Namespace) -> int:
-    from .model.io import load_data, load_network
-
-    net = load_network(args.net)
-    data = load_data(args.data)
+    net, data = _load_net_data(args)
     if args.exact:
         from .kkt.exact import verify_kkt_exact
 
@@ -441,9 +475,8 @@ def _add_global(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_global(args: argparse.Namespace) -> int:
     from .duality.globalopt import certify_global
-    from .model.io import load_data, load_network
 
-    net, data = load_network(args.net), load_data(args.data)
+    net, data = _load_net_data(args)
     cert = certify_global(net, data)
     _write_certificate(args, cert, net, data)
     d = cert.to_dict()
@@ -492,7 +525,7 @@ def _cmd_optimum(args: argparse.Namespace) -> int:
     from .duality.optimum import global_max_margin
     from .model.io import load_data, save_network
 
-    data = load_data(args.data)
+    data = _univariate("optimum", load_data(args.data))
     _require_float_range("optimum", data=data)
     opt = global_max_margin(data)
     _write_certificate(args, opt, None, data)
@@ -531,9 +564,8 @@ def _add_margins(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_margins(args: argparse.Namespace) -> int:
     from .duality.f2 import margin_report
-    from .model.io import load_data, load_network
 
-    net, data = load_network(args.net), load_data(args.data)
+    net, data = _load_net_data(args)
     # the network is rescaled inside (homogeneity): only the data must be in float range
     _require_float_range("margins", data=data)
     rep = margin_report(net, data, n_features=args.features, seed=args.seed)
@@ -620,7 +652,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .setting.teacher import init_network
     from .training.train import train
 
-    data = load_data(args.data).require_separable()
+    data = _univariate("train", load_data(args.data)).require_separable()
     net0 = init_network(args.width, args.sigma_h, args.sigma_o, seed=args.seed)
     _require_float_range("train", net0, data)
     net, hist = train(
@@ -672,9 +704,9 @@ def _add_limit(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_limit(args: argparse.Namespace) -> int:
     from .kkt.limit import kkt_limit
-    from .model.io import load_data, load_network, save_network
+    from .model.io import save_network
 
-    lim = kkt_limit(load_network(args.net), load_data(args.data), prove=True)
+    lim = kkt_limit(*_load_net_data(args), prove=True)
     proof = lim.proof
     summary = {
         "proven": bool(proof.proven),

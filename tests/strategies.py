@@ -280,7 +280,11 @@ def network_json_texts(draw) -> bytes:
     if choice == 1:
         return draw(st.binary(max_size=64))
     keys = draw(st.lists(st.sampled_from("wbv"), min_size=2, max_size=3, unique=True))
-    parts = [f'"{k}": {draw(json_entries())}' for k in keys]
+    choices = {
+        "w": st.one_of(json_entries(), json_rows()),  # univariate, or rows on R^d
+        "b": st.one_of(json_entries(), st.just("null")),  # null: no hidden biases
+    }
+    parts = [f'"{k}": {draw(choices.get(k, json_entries()))}' for k in keys]
     if draw(st.booleans()):
         fmt = draw(st.sampled_from(['"exact"', '"float64"', '"x"', "1", "null"]))
         parts.append(f'"format": {fmt}')
@@ -293,14 +297,18 @@ def network_json_texts(draw) -> bytes:
 @st.composite
 def data_csv_texts(draw) -> bytes:
     """CSV data files: headers, rows of odd fields, long fields, NUL bytes, other encodings."""
-    header = draw(st.sampled_from(["x,y", "y,x", "x", "a,b", "x,y,z", ""]))
+    header = draw(st.sampled_from(["x,y", "y,x", "x", "a,b", "x,y,z", "", *_ND_HEADERS]))
+    width = max(1, header.count("x"))  # rows mostly as wide as the header's x columns
+    coordinates = st.one_of(
+        st.lists(number_texts, min_size=width, max_size=width), st.lists(number_texts, max_size=3)
+    )
     rows = draw(
         st.lists(
-            st.tuples(number_texts, st.sampled_from(["1", "-1", "0", "+1", "yes", "1.0", ""])),
+            st.tuples(coordinates, st.sampled_from(["1", "-1", "0", "+1", "yes", "1.0", ""])),
             max_size=5,
         )
     )
-    lines = [header, *(f"{x},{y}" for x, y in rows)]
+    lines = [header, *(",".join([*x, y]) for x, y in rows)]
     if draw(st.integers(0, 9)) == 0:
         lines.append("1" * 140_000 + ",1")  # over csv's field limit
     text = "\n".join(lines) + draw(st.sampled_from(["\n", "", "\0", '\n"unclosed']))
@@ -331,7 +339,8 @@ def npz_bytes(draw) -> bytes:
     for key in draw(st.lists(st.sampled_from("wbvx"), min_size=2, max_size=4, unique=True)):
         dtype = draw(st.sampled_from(sorted(values_of)))
         values = np.array(draw(st.sampled_from(values_of[dtype])), dtype=dtype)
-        arrays[key] = np.resize(values, draw(st.sampled_from([(2,), (1,), (0,), (2, 1), ()])))
+        shapes = [(2,), (1,), (0,), (2, 1), (), (2, 2), (2, 3), (1, 2), (0, 2), (2, 0)]
+        arrays[key] = np.resize(values, draw(st.sampled_from(shapes)))
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     raw = buf.getvalue()
@@ -352,7 +361,8 @@ def cli_cases(draw) -> tuple[str, dict[str, bytes], list[str]]:
     if data_kind == "csv":
         data = draw(data_csv_texts())
     else:
-        data = ('{"x": ' + draw(json_entries()) + ', "y": ' + draw(json_entries()) + "}").encode()
+        x = draw(st.one_of(json_entries(), json_rows()))
+        data = ('{"x": ' + x + ', "y": ' + draw(json_entries()) + "}").encode()
     files = {f"net.{net_kind}": net, f"data.{data_kind}": data}
     command = draw(st.sampled_from(["regions", "certify", "certify-exact", "train"]))
     opt = draw(option_texts)
@@ -399,6 +409,97 @@ def exact_datasets_nd(draw, d: int, min_size: int = 1, max_size: int = 8):
     return DatasetNd(x, y)
 
 
+# --- networks and data on R^d: float networks, and bad input for the fuzz suite (issue 11) ---
+
+
+@st.composite
+def float_networks_nd(draw, d: int | None = None, max_width: int = 5, bias: bool | None = None):
+    """Float :class:`NetworkNd` over the whole float64 range (subnormals, +-0, +-1.8e308)."""
+    import numpy as np
+
+    from pwl_kkt import NetworkNd
+
+    d = draw(st.integers(1, 3)) if d is None else d
+    k = draw(st.integers(1, max_width))
+    floats = st.floats(allow_nan=False, allow_infinity=False)
+
+    def array(*shape: int) -> np.ndarray:
+        n = int(np.prod(shape))
+        return np.array(draw(st.lists(floats, min_size=n, max_size=n)), dtype=float).reshape(shape)
+
+    has_bias = draw(st.booleans()) if bias is None else bias
+    return NetworkNd(array(k, d), array(k) if has_bias else None, array(k))
+
+
+_ND_HEADERS = ["x1,x2,y", "x1,y", "x2,x1,y", "x1,x3,y", "x1,x1,y", "x0,x1,y", "x1,x2", "y,x1,x2,x3"]
+
+
+@st.composite
+def json_rows(draw, max_rows: int = 3) -> str:
+    """A JSON list of rows (weights or points in R^d): mostly of one length, sometimes ragged,
+    sometimes with an entry that is not a row."""
+    d = draw(st.integers(1, 3))
+    entry = st.one_of(
+        st.integers(-3, 3).map(str), st.builds(_json_entry, number_texts, st.integers(0, 5))
+    )
+    rows = []
+    for _ in range(draw(st.integers(0, max_rows))):
+        length = d if draw(st.integers(0, 4)) else draw(st.integers(0, 4))
+        rows.append("[" + ", ".join(draw(st.lists(entry, min_size=length, max_size=length))) + "]")
+    if rows and draw(st.integers(0, 9)) == 0:
+        rows[-1] = draw(st.sampled_from(["1", "null", '"1"', "{}"]))
+    return "[" + ", ".join(rows) + "]"
+# -- points in the plane ----------------------------------------------------------------------
+
+# Scales applied to a whole configuration: they keep its collinear triples and repeated points
+# exact while moving the integers to int64, to Python ints, and beyond the float range.
+_plane_scales = st.sampled_from(
+    [Fraction(1), Fraction(1, 2), Fraction(1, 3**20), Fraction(2**-60), Fraction(10**200)]
+)
+
+
+@st.composite
+def plane_points(draw, min_size: int = 1, max_size: int = 7) -> list[list[Fraction]]:
+    """Small integer points of a 5x5 grid, scaled and shifted together (collinear triples,
+    repeated points and axis-parallel lines are common)."""
+    n = draw(st.integers(min_size, max_size))
+    grid = st.lists(st.integers(-2, 2), min_size=2, max_size=2)
+    pts = draw(st.lists(grid, min_size=n, max_size=n))
+    scale = draw(_plane_scales)
+    shift = draw(st.lists(small_rationals, min_size=2, max_size=2))
+    return [[scale * a + shift[0], scale * b + shift[1]] for a, b in pts]
+
+
+@st.composite
+def general_position_points(draw, min_size: int = 1, max_size: int = 14) -> list[list[int]]:
+    """Distinct integer points, no three on a line."""
+    n = draw(st.integers(min_size, max_size))
+    pts: list[tuple[int, int]] = []
+    coords = st.tuples(st.integers(-60, 60), st.integers(-60, 60))
+    for _ in range(n):
+
+        def fresh(p, pts=tuple(pts)):
+            if p in pts:
+                return False
+            return all(
+                (q[0] - p[0]) * (r[1] - p[1]) != (q[1] - p[1]) * (r[0] - p[0])
+                for i, q in enumerate(pts)
+                for r in pts[i + 1 :]
+            )
+
+        pts.append(draw(coords.filter(fresh)))
+    return [list(p) for p in pts]
+
+
+@st.composite
+def affine_maps(draw) -> tuple[list[list[Fraction]], list[Fraction]]:
+    """An invertible affine map ``x -> A x + c`` of the plane with small rational entries."""
+    A = draw(
+        st.lists(st.lists(small_rationals, min_size=2, max_size=2), min_size=2, max_size=2)
+        .filter(lambda m: m[0][0] * m[1][1] != m[0][1] * m[1][0])
+    )
+    c = draw(st.lists(small_rationals, min_size=2, max_size=2))
+    return A, c
 @st.composite
 def plane_datasets(draw, min_size: int = 1, max_size: int = 7, grid: int = 3):
     """Exact :class:`DatasetNd` in the plane on a small integer grid: collinear triples and

@@ -171,7 +171,7 @@ def test_license_citation_and_classifiers():
 
 def test_old_torch_is_refused_before_loading():
     from pwl_kkt.errors import MissingDependencyError
-    from pwl_kkt.model.io import _check_safe_torch
+    from pwl_kkt.model._torch import _check_safe_torch
 
     _check_safe_torch("2.6.0")
     _check_safe_torch("2.13.0+cpu")

@@ -55,6 +55,8 @@ def _torch_state(**changes: object) -> dict:
 NET = b'{"w": [1, -1], "b": [0, 1], "v": [1, 1]}'
 BIG = b'{"format": "float64", "w": [1e300, -1e300], "b": [1, 1], "v": [1e300, 1e300]}'
 DATA = b"x,y\n-2,1\n2,1\n0.5,-1\n"
+NET_2D = b'{"w": [[1, 0], [0, -1]], "b": null, "v": [1, 1]}'
+DATA_2D = b"x1,x2,y\n-2,0,1\n2,1,1\n0.5,0.5,-1\n"
 
 
 def _net(entry: str) -> bytes:
@@ -170,6 +172,22 @@ _quick = settings(
 @example(("regions", {"n.json": BIG}, ["n.json", "--tol=1e-9"]))
 @example(("certify", {"n.json": BIG, "d.csv": DATA}, ["n.json", "d.csv"]))
 @example(("demo", {}, ["--out=fig.jpg"]))
+# -- networks and data on R^d: rows, a dimension mismatch, commands that are univariate so far
+@example(("regions", {"n.json": NET_2D}, ["n.json"]))
+@example(("regions", {"n.json": b'{"w": [[1, 2], [3]], "v": [1, 1]}'}, ["n.json"]))
+@example(("regions", {"n.json": b'{"w": [[1, 2], 3], "b": null, "v": [1, 1]}'}, ["n.json"]))
+@example(("regions", {"n.json": b'{"format": "float64", "w": [[1e400]], "v": [1]}'}, ["n.json"]))
+@example(("regions", {"n.npz": _npz(w=[[1.0, float("nan")]], v=[1.0])}, ["n.npz"]))
+@example(("regions", {"n.npz": _npz(w=[[2**53 + 1, 1]], v=[1.0])}, ["n.npz"]))
+@example(("certify", {"n.json": NET_2D, "d.csv": DATA}, ["n.json", "d.csv"]))
+@example(("certify", {"n.json": NET_2D, "d.csv": DATA_2D}, ["n.json", "d.csv", "--exact"]))
+@example(("certify", {"n.json": NET, "d.csv": DATA_2D}, ["n.json", "d.csv"]))
+@example(("certify", {"n.json": NET, "d.csv": b"x1,x3,y\n1,2,1\n"}, ["n.json", "d.csv"]))
+@example(("certify", {"n.json": NET, "d.csv": b"x1,x2,y\n1,nan,1\n"}, ["n.json", "d.csv"]))
+@example(("certify", {"n.json": NET, "d.json": b'{"x": [[1], [2, 3]], "y": [1, 1]}'},
+          ["n.json", "d.json"]))
+@example(("train", {"d.csv": DATA_2D}, ["d.csv", "--width=2"]))
+@example(("train", {"d.csv": b"x1,y\n-2,1\n2,1\n0.5,-1\n"}, ["d.csv", "--width=2"]))
 def test_cli_contract(case):
     run_case(*case)
 
@@ -184,11 +202,17 @@ def test_cli_contract_thorough(case):
 def test_torch_files():
     """``.pt`` state dicts: integers are read exactly, complex and sparse tensors refused."""
     torch = pytest.importorskip("torch")
+    ones = torch.ones
     for state in (
         _torch_state(**{"0.bias": torch.tensor([0, 1])}),
         _torch_state(**{"0.weight": torch.ones(2, 1) * (1 + 2j)}),
         _torch_state(**{"2.weight": torch.ones(1, 2).to_sparse()}),
         _torch_state(**{"0.bias": [0, 1]}),
         {"0.weight": torch.ones(2, 1)},
+        # R^d: the fc1/fc2 layout, a third layer, a layout the shapes cannot decide
+        {"fc1.weight": ones(2, 3), "fc1.bias": torch.zeros(2), "fc2.weight": ones(1, 2)},
+        {"fc1.weight": ones(8, 3), "fc2.weight": ones(2, 8), "fc3.weight": ones(1, 2)},
+        {"W": ones(1, 3), "a": ones(1, 1), "c": ones(1)},
+        {"fc1.weight": ones(2, 3), "fc2.weight": ones(1, 2), "fc2.bias": ones(1)},
     ):
         run_case("regions", {"n.pt": _pt(state)}, ["n.pt"])

@@ -1,6 +1,8 @@
-"""Geometry of the network function: its exact piecewise-linear form and effective linear regions.
+"""Geometry of the network function and of the data: the exact piecewise-linear form, effective
+linear regions, and the activation patterns of points in the plane.
 """
 
+from .plane_patterns import PlanePatterns, plane_activation_patterns
 from .pwl import (
     PiecewiseLinear,
     exact_kinks,
@@ -27,4 +29,6 @@ __all__ = [
     "linear_regions",
     "merged_regions",
     "region_graph",
+    "PlanePatterns",
+    "plane_activation_patterns",
 ]

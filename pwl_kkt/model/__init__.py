@@ -7,6 +7,9 @@ from .data import (
 from .data_nd import (
     DatasetNd,
 )
+from .dimensions import (
+    check_dimensions,
+)
 from .io import (
     load_data,
     load_network,
@@ -33,4 +36,5 @@ __all__ = [
     "network_to_torch",
     "save_data",
     "save_network",
+    "check_dimensions",
 ]

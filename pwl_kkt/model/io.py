@@ -8,14 +8,33 @@ Network JSON ``{"w": [...], "b": [...], "v": [...]}``
     integers and other rationals as ``"p/q"`` strings. A float network is
     written with ``"format": "float64"`` and its values' shortest round-trip
     decimals; that marker makes the reader take them as float64 again.
+    A network on R^d has rows: ``{"w": [[...], ...], "b": [...], "v": [...]}``,
+    one row of d entries per neuron; ``"b"`` absent or ``null`` means no hidden
+    biases.
 Network ``.npz``
     Arrays ``w``, ``b``, ``v``; float arrays give a float network (values taken
-    as their exact binary values), integer arrays an exact one.
+    as their exact binary values), integer arrays an exact one. A two-dimensional
+    ``w`` of shape (k, d) gives a network on R^d, whose ``b`` may be left out (no
+    hidden biases).
 Network ``.pt`` / ``.pth``
-    The ``state_dict`` of ``nn.Sequential(nn.Linear(1, k), nn.ReLU(),
-    nn.Linear(k, 1, bias=False))`` (needs the ``torch`` extra).
+    The ``state_dict`` of ``nn.Sequential(nn.Linear(d, k), nn.ReLU(),
+    nn.Linear(k, 1, bias=False))``, or of any module whose tensors are one (k, d)
+    and one (1, k) weight and an optional (k,) hidden bias (needs the ``torch``
+    extra; see :func:`network_from_torch`).
 Data JSON ``{"x": [...], "y": [...]}`` and CSV with a header ``x,y``
-    ``x`` read exactly like network entries; ``y`` in {-1, +1}.
+    ``x`` read exactly like network entries; ``y`` in {-1, +1}. Points in R^d are
+    rows, ``{"x": [[...], ...], "y": [...]}``, or CSV columns ``x1, ..., xd, y``
+    (in any order, other columns ignored).
+
+Which class a reader returns is decided by the file, so every univariate file
+reads as before: a network whose ``w`` holds rows (a JSON list of lists, a 2-D
+array, a state_dict with d > 1 or without hidden biases) is a
+:class:`~pwl_kkt.model.network_nd.NetworkNd`, other networks are
+:class:`~pwl_kkt.model.network.Network`; data with rows (a JSON list of lists, CSV
+columns ``x1..xd``) is a :class:`~pwl_kkt.model.data_nd.DatasetNd`, other data a
+:class:`~pwl_kkt.model.data.Dataset`. The writers keep the distinction, so a
+round trip returns the class it was given (a ``.pt`` file holds no such marker: a
+d = 1 network with hidden biases reads back univariate).
 
 Every writer round-trips exactly and writes atomically (a temporary file in
 the same folder, flushed and renamed into place), so a failure leaves no partial
@@ -31,6 +50,7 @@ import csv
 import io as _io
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -45,13 +65,15 @@ from ..errors import (
     FileFormatError,
     InvalidNetworkError,
     InvalidValueError,
-    MissingDependencyError,
     PwlKktError,
-    require,
 )
 from ..limits import get_limits, shorten
+from ._float64 import exact_floats, float64_parameters
+from ._torch import load_torch_file, network_from_torch, network_to_torch, torch_file_bytes
 from .data import Dataset
+from .data_nd import DatasetNd
 from .network import Network
+from .network_nd import NetworkNd
 
 __all__ = [
     "load_data",
@@ -99,12 +121,15 @@ def _read_json(path: Path) -> dict:
     return obj
 
 
-def _json_list(obj: dict, key: str, path: Path) -> list:
+def _json_list(obj: dict, key: str, path: Path, *, nullable: bool = False) -> list:
     if key not in obj:
         raise FileFormatError(f"{path}: missing key {key!r}")
     value = obj[key]
     if not isinstance(value, list):
-        raise FileFormatError(f"{path}: {key!r} must be a list, got {type(value).__name__}")
+        kind = {_JsonNumber: "a number", str: "a string", dict: "an object", bool: "a boolean",
+                type(None): "null"}.get(type(value), type(value).__name__)
+        expected = "a list or null" if nullable else "a list"
+        raise FileFormatError(f"{path}: {key!r} must be {expected}, got {kind}")
     return value
 
 
@@ -131,18 +156,55 @@ def _json_value(q: Fraction) -> int | str:
     )
 
 
+def _json_optional_list(obj: dict, key: str, path: Path) -> list | None:
+    """``obj[key]`` as a list, or ``None`` when the key is absent or null."""
+    return None if obj.get(key) is None else _json_list(obj, key, path, nullable=True)
+
+
+def _has_rows(values: list) -> bool:
+    """Whether a JSON list holds rows (its first entry is a list): the mark of R^d."""
+    return bool(values) and isinstance(values[0], list)
+
+
+def _float64_rows(rows: list, name: str) -> list[np.ndarray]:
+    """Rows of a ``"format": "float64"`` file (their lengths are checked by the class)."""
+    out = []
+    for j, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise InvalidNetworkError(f"{name}[{j}] must be a row of d numbers")
+        out.append(_float64_list(row, f"{name}[{j}]"))
+    return out
+
+
+def _json_bytes(obj: dict) -> bytes:
+    """``json.dumps(obj, indent=1)``, except that a list of rows is written a row per line."""
+    items = []
+    for key, value in obj.items():
+        if isinstance(value, list) and _has_rows(value):
+            body = "[\n" + ",\n".join(f"  {json.dumps(row)}" for row in value) + "\n ]"
+        else:
+            body = json.dumps(value, indent=1).replace("\n", "\n ")
+        items.append(f" {json.dumps(key)}: {body}")
+    return ("{\n" + ",\n".join(items) + "\n}\n").encode()
+
+
 # --- networks ---------------------------------------------------------------------------------
 
 
-def load_network(path: str | os.PathLike) -> Network:
+def load_network(path: str | os.PathLike) -> Network | NetworkNd:
     """Read a network from ``.json``, ``.npz`` or ``.pt``/``.pth`` (chosen by extension).
+
+    A file whose ``w`` holds rows (see the module docstring) gives a
+    :class:`~pwl_kkt.model.network_nd.NetworkNd`, any other a univariate
+    :class:`~pwl_kkt.model.network.Network`.
 
     Raises
     ------
     FileFormatError
         Unknown extension, unparsable file, missing or malformed arrays.
     InvalidValueError, InvalidNetworkError
-        Bad entries or inconsistent lengths; the message names the file and entry.
+        Bad entries, ragged rows or inconsistent lengths; the message names the file and
+        the entry.
 
     Examples
     --------
@@ -151,34 +213,48 @@ def load_network(path: str | os.PathLike) -> Network:
     >>> _ = p.write_text('{"w": [0.1], "b": ["-1/3"], "v": [2]}')
     >>> load_network(p)
     Network(w=['1/10'], b=['-1/3'], v=['2'])
+    >>> _ = p.write_text('{"w": [[1, 0.5], [0, -1]], "v": [1, "1/3"]}')
+    >>> load_network(p)
+    NetworkNd(w=[['1', '1/2'], ['0', '-1']], b=None, v=['1', '1/3'])
     """
     path = Path(path)
     suffix = path.suffix.lower()
     with _naming(path):
         if suffix == ".json":
-            obj = _read_json(path)
-            lists = [_json_list(obj, key, path) for key in "wbv"]
-            fmt = obj.get("format", "exact")
-            if fmt == "float64":
-                return Network(*(_float64_list(t, k) for t, k in zip(lists, "wbv")), exact=False)
-            if fmt != "exact":
-                raise FileFormatError(
-                    f"{path}: unknown format {shorten(fmt)} (expected 'exact' or 'float64')"
-                )
-            return Network(*lists, exact=True)
+            return _network_from_json(_read_json(path), path)
         if suffix == ".npz":
             return _load_npz(path)
         if suffix in _TORCH_SUFFIXES:
-            return _load_torch(path)
+            return load_torch_file(path)
     raise FileFormatError(f"{path}: unknown network file type {suffix!r} (use .json, .npz or .pt)")
 
 
-def save_network(net: Network, path: str | os.PathLike) -> None:
+def _network_from_json(obj: dict, path: Path) -> Network | NetworkNd:
+    w = _json_list(obj, "w", path)
+    rows = _has_rows(w)
+    b = _json_optional_list(obj, "b", path) if rows else _json_list(obj, "b", path)
+    v = _json_list(obj, "v", path)
+    fmt = obj.get("format", "exact")
+    if fmt == "float64":
+        bf = None if b is None else _float64_list(b, "b")
+        if rows:
+            return NetworkNd(_float64_rows(w, "w"), bf, _float64_list(v, "v"), exact=False)
+        return Network(_float64_list(w, "w"), bf, _float64_list(v, "v"), exact=False)
+    if fmt != "exact":
+        raise FileFormatError(
+            f"{path}: unknown format {shorten(fmt)} (expected 'exact' or 'float64')"
+        )
+    return NetworkNd(w, b, v, exact=True) if rows else Network(w, b, v, exact=True)
+
+
+def save_network(net: Network | NetworkNd, path: str | os.PathLike) -> None:
     """Write ``net`` to ``.json``, ``.npz`` or ``.pt``/``.pth``; reading it back gives it again.
 
     ``.npz`` and ``.pt`` hold float64: an exact network is written there only if
-    every parameter is exactly a float64, else :class:`InvalidNetworkError`
-    (use JSON for arbitrary rationals).
+    every parameter is exactly a float64, else :class:`InvalidNetworkError` naming
+    the first that is not (use JSON for arbitrary rationals). A
+    :class:`~pwl_kkt.model.network_nd.NetworkNd` is written with rows (and
+    ``"b": null`` without hidden biases), so it reads back as one.
 
     Examples
     --------
@@ -187,47 +263,43 @@ def save_network(net: Network, path: str | os.PathLike) -> None:
     >>> net = Network(["1/3"], [0], [1])
     >>> save_network(net, p); load_network(p) == net
     True
+    >>> net = NetworkNd([[1, "1/3"]], None, [2])
+    >>> save_network(net, p); load_network(p) == net
+    True
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
-        if net.is_exact:
-            obj: dict[str, object] = {
-                k: [_json_value(q) for q in p] for k, p in zip("wbv", net.fractions())
-            }
-        else:
-            obj = {"format": "float64", **{k: a.tolist() for k, a in zip("wbv", net.arrays())}}
-        _atomic_write(path, (json.dumps(obj, indent=1) + "\n").encode())
+        _atomic_write(path, _json_bytes(_network_json(net)))
     elif suffix == ".npz":
-        arrays = _exact_float64(net)
         buf = _io.BytesIO()
-        np.savez(buf, w=arrays[0], b=arrays[1], v=arrays[2])
+        np.savez(buf, **float64_parameters(net))
         _atomic_write(path, buf.getvalue())
     elif suffix in _TORCH_SUFFIXES:
-        torch = require("torch", "torch")
-        buf = _io.BytesIO()
-        torch.save(network_to_torch(net).state_dict(), buf)
-        _atomic_write(path, buf.getvalue())
+        _atomic_write(path, torch_file_bytes(net))
     else:
         raise FileFormatError(
             f"{path}: unknown network file type {suffix!r} (use .json, .npz or .pt)"
         )
 
 
-def _exact_float64(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    arrays = net.arrays()
+def _network_json(net: Network | NetworkNd) -> dict[str, object]:
+    rows = isinstance(net, NetworkNd)
     if net.is_exact:
-        for name, exact, approx in zip("wbv", net.fractions(), arrays):
-            for i, (q, f) in enumerate(zip(exact, approx.tolist())):
-                if Fraction(f) != q:
-                    raise InvalidNetworkError(
-                        f"{name}[{i}] = {fraction_text(q)} is not exactly a float64; "
-                        "save exact networks as .json"
-                    )
-    return arrays
+        w, b, v = net.fractions()
+        obj: dict[str, object] = {
+            "w": [[_json_value(q) for q in r] for r in w] if rows else [_json_value(q) for q in w],
+            "b": [_json_value(q) for q in b],
+            "v": [_json_value(q) for q in v],
+        }
+    else:
+        obj = {"format": "float64", **{k: a.tolist() for k, a in zip("wbv", net.arrays())}}
+    if rows and not net.has_bias:
+        obj["b"] = None
+    return obj
 
 
-def _load_npz(path: Path) -> Network:
+def _load_npz(path: Path) -> Network | NetworkNd:
     raw = read_bytes(path)
     if not raw.startswith(b"PK"):  # every zip archive, empty or not, starts so
         what = "is empty" if not raw else "is not a zip archive (a .npy file renamed?)"
@@ -235,255 +307,61 @@ def _load_npz(path: Path) -> Network:
     limit = get_limits().max_file_bytes
     try:
         with np.load(_io.BytesIO(raw), allow_pickle=False) as data:
-            missing = [k for k in "wbv" if k not in data.files]
-            if missing:
-                raise FileFormatError(f"{path}: missing array(s) {', '.join(missing)}")
-            unpacked = sum(data.zip.getinfo(f"{k}.npy").file_size for k in "wbv")
+            present = [k for k in "wbv" if k in data.files]
+            unpacked = sum(data.zip.getinfo(f"{k}.npy").file_size for k in present)
             if unpacked > limit:  # a compressed archive can unpack to far more than its size
                 raise FileFormatError(
                     f"{path}: arrays of {unpacked} bytes unpacked, more than the limit "
                     f"max_file_bytes = {limit} (see pwl_kkt.limits)"
                 )
-            arrays = [np.asarray(data[k]) for k in "wbv"]
+            arrays = {k: np.asarray(data[k]) for k in present}
     except PwlKktError:
         raise
     except Exception as exc:  # zipfile, zlib and numpy raise many types for a damaged archive
         raise FileFormatError(
             f"{path}: not a readable .npz file ({type(exc).__name__}: {shorten(str(exc))})"
         ) from None
-    for name, arr in zip("wbv", arrays):
+    rows = "w" in arrays and arrays["w"].ndim == 2
+    missing = [k for k in "wbv" if k not in arrays and (k != "b" or not rows)]
+    if missing:
+        raise FileFormatError(f"{path}: missing array(s) {', '.join(missing)}")
+    for name, arr in arrays.items():
         if arr.dtype.kind not in "fiu":
             raise FileFormatError(f"{path}: array {name} has non-numeric dtype {arr.dtype}")
-        if arr.ndim != 1:
+        if arr.ndim != 1 and not (name == "w" and rows):
+            expected = "(k,) or (k, d)" if name == "w" else "one dimension"
             raise FileFormatError(
-                f"{path}: array {name} has shape {arr.shape}; expected one dimension"
+                f"{path}: array {name} has shape {arr.shape}; expected {expected}"
             )
-    floats = [_exact_floats(arr, name) for name, arr in zip("wbv", arrays)]
-    if all(f is not None for f in floats):
-        return Network(*floats, exact=False)
-    # Some integer exceeds float64 (2**53 + 1): the network is exact, floats as their
-    # binary values, so that no entry is rounded.
-    return Network(*(arr.tolist() for arr in arrays), exact=True)
-
-
-def _exact_floats(arr: np.ndarray, name: str) -> np.ndarray | None:
-    """``arr`` as float64 if that holds every entry exactly, else ``None``."""
-    if arr.dtype.kind == "f":
-        out = arr.astype(np.float64)
-        if arr.dtype.itemsize > 8 and not np.array_equal(out, arr, equal_nan=True):
-            raise InvalidValueError(
-                f"{name}: {arr.dtype} entries are not all float64 values; "
-                "save float64 arrays, or the exact values as JSON"
-            )
-        return out
-    out = arr.astype(np.float64)
-    big = np.flatnonzero(np.abs(out) >= 2.0**53)  # below, every integer is a float64
-    return out if all(int(out[i]) == int(arr[i]) for i in big) else None
-
-
-# --- torch ----------------------------------------------------------------------------------------
-
-
-def network_from_torch(module: object) -> Network:
-    """Float network from ``Sequential(Linear(1, k), ReLU(), Linear(k, 1, bias=False))``.
-
-    Parameters are converted to float64 exactly (float32 and bfloat16 embed in float64).
-    An output layer with a bias is accepted only if the bias is exactly zero: with
-    a bias the network ``N(x) + c`` is not 2-homogeneous and the max-margin
-    theory does not apply.
-
-    Raises
-    ------
-    InvalidNetworkError
-        Another architecture, or a non-zero output bias.
-
-    Examples
-    --------
-    >>> import torch  # doctest: +SKIP
-    >>> m = torch.nn.Sequential(torch.nn.Linear(1, 3), torch.nn.ReLU(),
-    ...                         torch.nn.Linear(3, 1, bias=False))  # doctest: +SKIP
-    >>> network_from_torch(m).width  # doctest: +SKIP
-    3
-    """
-    torch = require("torch", "torch")
-    nn = torch.nn
-    layers = list(module) if isinstance(module, nn.Sequential) else None
-    if (
-        layers is None
-        or len(layers) != 3
-        or not isinstance(layers[0], nn.Linear)
-        or not isinstance(layers[1], nn.ReLU)
-        or not isinstance(layers[2], nn.Linear)
-    ):
-        raise InvalidNetworkError(
-            "expected nn.Sequential(nn.Linear(1, k), nn.ReLU(), nn.Linear(k, 1, bias=False)); "
-            f"got {type(module).__name__}"
-        )
-    state = {
-        "0.weight": layers[0].weight,
-        "0.bias": layers[0].bias,
-        "2.weight": layers[2].weight,
-        "2.bias": layers[2].bias,
-    }
-    return _network_from_state(state)
-
-
-def _tensor(value: object, key: str) -> object:
-    """A dense real tensor, or :class:`InvalidNetworkError` saying what it is instead."""
-    torch = _torch()
-    if not isinstance(value, torch.Tensor):
-        raise InvalidNetworkError(f"{key} is a {type(value).__name__}, not a tensor")
-    problem = (
-        "a sparse tensor" if value.layout != torch.strided
-        else "a quantized tensor" if value.is_quantized
-        else "complex (its imaginary part would be lost)" if value.is_complex()
-        else "boolean" if value.dtype == torch.bool
-        else f"on device {value.device.type}" if value.device.type not in ("cpu",)
-        else None
-    )
-    if problem is not None:
-        raise InvalidNetworkError(f"{key} is {problem}; expected a dense real tensor")
-    return value.detach()
-
-
-def _tensor_floats(tensor: object, key: str) -> np.ndarray:
-    """float64 values of a real tensor; integers must be exactly float64 (|n| <= 2**53...)."""
-    torch = _torch()
-    if tensor.is_floating_point():  # float16, bfloat16 and float32 embed exactly
-        return tensor.to(torch.float64).numpy().reshape(-1).copy()
-    out = _exact_floats(np.asarray(tensor.tolist()).reshape(-1), key)
-    if out is None:
-        raise InvalidNetworkError(
-            f"{key} holds integers that are not exactly float64; save the exact values as JSON"
-        )
-    return out
-
-
-def _network_from_state(state: dict) -> Network:
-    for key in ("0.weight", "0.bias", "2.weight", "2.bias"):
-        if state.get(key) is not None:
-            state = {**state, key: _tensor(state[key], key)}
-    hidden_w, hidden_b, out_w = state["0.weight"], state.get("0.bias"), state["2.weight"]
-    if hidden_w.ndim != 2 or hidden_w.shape[1] != 1:
-        raise InvalidNetworkError(
-            f"first layer must map 1 input to k units; weight has shape {tuple(hidden_w.shape)}"
-        )
-    k = hidden_w.shape[0]
-    if out_w.ndim != 2 or tuple(out_w.shape) != (1, k):
-        raise InvalidNetworkError(
-            f"output layer must map {k} units to 1 output; weight has shape {tuple(out_w.shape)}"
-        )
-    if hidden_b is None:
-        raise InvalidNetworkError(
-            "the hidden layer needs biases b_j (nn.Linear(1, k) with bias=True)"
-        )
-    out_b = state.get("2.bias")
-    if out_b is not None and bool((out_b != 0).any()):
-        raise InvalidNetworkError(
-            f"the output layer has a non-zero bias ({float(out_b.reshape(-1)[0])!r}); "
-            "N(x) + c is not 2-homogeneous, so the max-margin theory does not apply: "
-            "use nn.Linear(k, 1, bias=False)"
-        )
-    return Network(
-        *(_tensor_floats(state[key], key) for key in ("0.weight", "0.bias", "2.weight")),
-        exact=False,
-    )
-
-
-def _torch():
-    return require("torch", "torch")
-
-
-def network_to_torch(net: Network, dtype: object = None) -> object:
-    """``nn.Sequential(nn.Linear(1, k), nn.ReLU(), nn.Linear(k, 1, bias=False))`` computing ``net``.
-
-    ``dtype`` defaults to ``torch.float64``; every parameter must be exactly
-    representable in it (else :class:`InvalidNetworkError`), so that the torch
-    module is the same network and not a rounded neighbour.
-
-    Examples
-    --------
-    >>> m = network_to_torch(Network([1, -1], [0, 0], [1, 1]))  # doctest: +SKIP
-    >>> network_from_torch(m) == Network([1, -1], [0, 0], [1, 1]).to_float()  # doctest: +SKIP
-    True
-    """
-    torch = _torch()
-    dtype = torch.float64 if dtype is None else dtype
-    w, b, v = _exact_float64(net)
-    k = net.width
-    module = torch.nn.Sequential(
-        torch.nn.Linear(1, k, dtype=dtype),
-        torch.nn.ReLU(),
-        torch.nn.Linear(k, 1, bias=False, dtype=dtype),
-    )
-    with torch.no_grad():
-        for param, values, name in (
-            (module[0].weight, w, "w"),
-            (module[0].bias, b, "b"),
-            (module[2].weight, v, "v"),
-        ):
-            tensor = torch.tensor(np.array(values), dtype=torch.float64).reshape(param.shape)
-            cast = tensor.to(dtype)
-            if not torch.equal(cast.to(torch.float64), tensor):
-                raise InvalidNetworkError(f"{name} is not exactly representable in {dtype}")
-            param.copy_(cast)
-    return module
-
-
-_SAFE_TORCH = (2, 6)  # torch.load(weights_only=True) refuses pickled code only from 2.6 on
-
-
-def _check_safe_torch(version: str) -> None:
-    """Refuse to load ``.pt`` files with a torch older than 2.6.
-
-    Before 2.6, ``torch.load(..., weights_only=True)`` could still execute code from a crafted
-    file (CVE-2025-32434), so loading a file from someone else is unsafe there.
-
-    Examples
-    --------
-    >>> _check_safe_torch("2.13.0+cpu")
-    >>> _check_safe_torch("2.5.1")
-    Traceback (most recent call last):
-    ...
-    pwl_kkt.errors.MissingDependencyError: torch 2.5.1 is too old to load .pt files safely ...
-    """
-    parts = []
-    for piece in version.split("+")[0].split(".")[:2]:
-        digits = "".join(c for c in piece if c.isdigit())
-        parts.append(int(digits) if digits else 0)
-    if tuple(parts) < _SAFE_TORCH:
-        raise MissingDependencyError(
-            f"torch {version} is too old to load .pt files safely (weights_only loading can run "
-            "code from a crafted file before torch 2.6); upgrade: pip install 'torch>=2.6'"
-        )
-
-
-def _load_torch(path: Path) -> Network:
-    torch = _torch()
-    _check_safe_torch(str(torch.__version__))
-    raw = read_bytes(path)
-    try:
-        obj = torch.load(_io.BytesIO(raw), map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a bad or pickled-module file
-        raise FileFormatError(
-            f"{path}: cannot read as a torch state_dict ({type(exc).__name__}); "
-            "save module.state_dict() with torch.save"
-        ) from None
-    if isinstance(obj, torch.nn.Module):
-        return network_from_torch(obj)
-    if not isinstance(obj, dict) or not {"0.weight", "0.bias", "2.weight"} <= set(obj):
-        raise FileFormatError(
-            f"{path}: expected the state_dict of nn.Sequential(Linear(1,k), ReLU(), Linear(k,1)) "
-            "with keys 0.weight, 0.bias, 2.weight"
-        )
-    return _network_from_state(obj)
+    floats = {name: exact_floats(arr, name) for name, arr in arrays.items()}
+    if all(f is not None for f in floats.values()):
+        params, exact = floats, False
+    else:
+        # Some integer exceeds float64 (2**53 + 1): the network is exact, floats as their
+        # binary values, so that no entry is rounded.
+        params, exact = {name: arr.tolist() for name, arr in arrays.items()}, True
+    if rows:
+        return NetworkNd(params["w"], params.get("b"), params["v"], exact=exact)
+    return Network(params["w"], params["b"], params["v"], exact=exact)
 
 
 # --- data -----------------------------------------------------------------------------------------
 
 
-def load_data(path: str | os.PathLike) -> Dataset:
+def load_data(path: str | os.PathLike) -> Dataset | DatasetNd:
     """Read a dataset from ``.json`` (``{"x": [...], "y": [...]}``) or ``.csv`` (header ``x,y``).
+
+    Points given as rows (a JSON list of lists, or CSV columns ``x1, ..., xd``) give a
+    :class:`~pwl_kkt.model.data_nd.DatasetNd`; other files a univariate
+    :class:`~pwl_kkt.model.data.Dataset`.
+
+    Raises
+    ------
+    FileFormatError
+        Unknown extension, unparsable file, a CSV header without ``y`` or with a gap in
+        ``x1..xd`` (the missing column named).
+    InvalidValueError, InvalidDataError
+        Bad entries, ragged rows, labels outside {-1, +1}; the message names the entry.
 
     Examples
     --------
@@ -492,45 +370,89 @@ def load_data(path: str | os.PathLike) -> Dataset:
     >>> _ = p.write_text("x,y\\n0.1,1\\n-1/2,-1\\n")
     >>> load_data(p).x
     (Fraction(1, 10), Fraction(-1, 2))
+    >>> _ = p.write_text("x1,x2,y\\n0.1,2,1\\n")
+    >>> load_data(p).x
+    ((Fraction(1, 10), Fraction(2, 1)),)
     """
     path = Path(path)
     suffix = path.suffix.lower()
     with _naming(path):
         if suffix == ".json":
             obj = _read_json(path)
-            return Dataset(_json_list(obj, "x", path), _json_list(obj, "y", path), exact=True)
+            x, y = _json_list(obj, "x", path), _json_list(obj, "y", path)
+            return DatasetNd(x, y, exact=True) if _has_rows(x) else Dataset(x, y, exact=True)
         if suffix == ".csv":
             return _load_csv(path)
     raise FileFormatError(f"{path}: unknown data file type {suffix!r} (use .json or .csv)")
 
 
-def _load_csv(path: Path) -> Dataset:
+_COORDINATE = re.compile(r"x(\d+)")
+
+
+def _csv_columns(header: list[str], path: Path) -> tuple[list[int], int]:
+    """Indices of the x columns (``[x]`` or ``[x1, ..., xd]`` in order) and of ``y``."""
+    shown = shorten(",".join(header))
+    if "y" not in header or ("x" not in header and not any(map(_COORDINATE.fullmatch, header))):
+        raise FileFormatError(
+            f"{path}: header must name columns x and y (or x1, ..., xd and y); got {shown}"
+        )
+    iy = header.index("y")
+    if "x" in header:  # the univariate layout, read as before
+        return [header.index("x")], iy
+    numbered: dict[int, int] = {}
+    for i, name in enumerate(header):
+        m = _COORDINATE.fullmatch(name)
+        if m is None:
+            continue
+        c = int(m.group(1)) if len(m.group(1)) <= 9 else 10**9
+        if c == 0 or name != f"x{c}":
+            raise FileFormatError(
+                f"{path}: column {shorten(name)}: coordinates are numbered x1, x2, ..., xd"
+            )
+        if c in numbered:
+            raise FileFormatError(f"{path}: column {name} appears twice in the header")
+        numbered[c] = i
+    d = max(numbered)
+    gap = next((c for c in range(1, d + 1) if c not in numbered), None)
+    if gap is not None:
+        raise FileFormatError(
+            f"{path}: the header names x{d} but not x{gap}: the columns x1, ..., x{d} are "
+            "all needed"
+        )
+    return [numbered[c] for c in range(1, d + 1)], iy
+
+
+def _load_csv(path: Path) -> Dataset | DatasetNd:
     reader = csv.reader(_io.StringIO(read_text(path)))
     try:
         rows = [row for row in reader if row and any(c.strip() for c in row)]
     except csv.Error as exc:  # e.g. a field over csv's 131072-character limit
         raise FileFormatError(f"{path}: line {reader.line_num}: {exc}") from None
     if not rows:
-        raise FileFormatError(f"{path}: empty file (expected a header 'x,y')")
+        raise FileFormatError(f"{path}: empty file (expected a header 'x,y' or 'x1,...,xd,y')")
     header = [c.strip().lower() for c in rows[0]]
-    if "x" not in header or "y" not in header:
-        raise FileFormatError(
-            f"{path}: header must name columns x and y; got {shorten(','.join(rows[0]))}"
-        )
-    ix, iy = header.index("x"), header.index("y")
-    xs, ys = [], []
+    ix, iy = _csv_columns(header, path)
+    univariate = header[ix[0]] == "x"
+    xs: list = []
+    ys = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise FileFormatError(
                 f"{path}: row {line} has {len(row)} fields, expected {len(header)}"
             )
-        xs.append(row[ix].strip())
         ys.append(row[iy].strip())
-    return Dataset(xs, ys, exact=True)
+        if univariate:
+            xs.append(row[ix[0]].strip())
+        else:  # named by line and column: what a reader of the CSV file looks for
+            xs.append([parse_number(row[i], f"line {line}, x{c}") for c, i in enumerate(ix, 1)])
+    return Dataset(xs, ys, exact=True) if univariate else DatasetNd(xs, ys, exact=True)
 
 
-def save_data(data: Dataset, path: str | os.PathLike) -> None:
+def save_data(data: Dataset | DatasetNd, path: str | os.PathLike) -> None:
     """Write a dataset as ``.json`` or ``.csv`` with exact ``x`` (integers or ``"p/q"``).
+
+    A :class:`~pwl_kkt.model.data_nd.DatasetNd` is written with rows (JSON) or the
+    columns ``x1, ..., xd, y`` (CSV), so it reads back as one.
 
     Examples
     --------
@@ -539,15 +461,26 @@ def save_data(data: Dataset, path: str | os.PathLike) -> None:
     >>> d = Dataset(["1/3", 2], [1, -1])
     >>> save_data(d, p); load_data(p) == d
     True
+    >>> d = DatasetNd([["1/3", 2], [0, 1]], [1, -1])
+    >>> save_data(d, p.with_suffix(".csv")); load_data(p.with_suffix(".csv")) == d
+    True
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    xs = [_json_value(q) for q in data.x_exact]
+    rows = isinstance(data, DatasetNd)
+    if rows:
+        xs: list = [[_json_value(q) for q in r] for r in data.x_exact]
+        columns = [f"x{c}" for c in range(1, data.d + 1)]
+    else:
+        xs = [_json_value(q) for q in data.x_exact]
+        columns = ["x"]
     ys = data.y.tolist()
     if suffix == ".json":
         _atomic_write(path, (json.dumps({"x": xs, "y": ys}) + "\n").encode())
     elif suffix == ".csv":
-        lines = ["x,y", *(f"{x},{y}" for x, y in zip(xs, ys))]
+        cells = [r if rows else [r] for r in xs]
+        lines = [",".join([*columns, "y"])]
+        lines += [",".join(map(str, [*r, y])) for r, y in zip(cells, ys)]
         _atomic_write(path, ("\n".join(lines) + "\n").encode())
     else:
         raise FileFormatError(f"{path}: unknown data file type {suffix!r} (use .json or .csv)")
