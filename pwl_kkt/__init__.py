@@ -19,22 +19,33 @@ from .certificate import (
 )
 from .duality import (
     DualMaximum,
+    DualMaximum2d,
     F2MaxMargin,
     GlobalCertificate,
+    GlobalCertificate2d,
     MarginReport,
     MaxMarginOptimum,
+    MaxMarginOptimum2d,
     activation_patterns,
     arccos_kernel,
+    arccos_kernel_2d,
     certify_global,
+    certify_global_2d,
     dual_function,
+    dual_value_2d,
     dual_value_exact,
     global_max_margin,
+    global_max_margin_2d,
     kernel_max_margin,
+    kernel_max_margin_2d,
     margin_report,
+    margin_report_2d,
     max_abs_dual,
+    max_abs_dual_2d,
     optimality_gap,
     optimality_value,
     random_feature_max_margin,
+    random_feature_max_margin_2d,
 )
 from .errors import (
     FileFormatError,
@@ -48,11 +59,13 @@ from .errors import (
 )
 from .experiments import SweepSummary, sweep_summary
 from .geometry import (
+    CircleArrangement,
     LinearRegions,
     PiecewiseLinear,
     PlanePatterns,
     Region,
     Tolerance,
+    circle_arrangement,
     count_regions,
     exact_kinks,
     linear_regions,
@@ -90,7 +103,7 @@ from .model import (
     save_data,
     save_network,
 )
-from .plot import plot_dual, plot_network
+from .plot import plot_dual, plot_dual_2d, plot_network
 from .setting import (
     PiecewiseUniform,
     SufficientConditions,
@@ -222,6 +235,20 @@ __all__ = [
     "piecewise_linear",
     "plane_activation_patterns",
     "plot_dual",
+    "plot_dual_2d",
+    "CircleArrangement",
+    "circle_arrangement",
+    "DualMaximum2d",
+    "GlobalCertificate2d",
+    "MaxMarginOptimum2d",
+    "arccos_kernel_2d",
+    "certify_global_2d",
+    "dual_value_2d",
+    "global_max_margin_2d",
+    "kernel_max_margin_2d",
+    "margin_report_2d",
+    "max_abs_dual_2d",
+    "random_feature_max_margin_2d",
     "plot_network",
     "region_graph",
     "save_data",

@@ -61,6 +61,12 @@ class GlobalCertificate2d:
         The proven interval of ``P*`` when the optimum was computed.
     reason : str
         One sentence with the numbers behind the verdict.
+
+    Examples
+    --------
+    >>> c = certify_global_2d(NetworkNd([[0, 0]], [1], [1]), [[0, 0]], [1])
+    >>> c.is_global, c.dual.max_abs, c.value
+    (True, 1, Fraction(1, 1))
     """
 
     is_global: bool | None

@@ -42,6 +42,7 @@ import sympy
 from .._rational import fraction_text
 from ..errors import InvalidDataError
 from ..model.data import Dataset, as_dataset
+from ..model.data_nd import DatasetNd
 from ..model.network import Network
 from .dual import dual_value_exact, max_abs_dual
 
@@ -395,7 +396,22 @@ def global_max_margin(
     ('2*sqrt(17)/17', 0.485071, 2, 3)
     >>> opt.recheck([4, -4], [1, 1])
     True
+
+    Data in the plane (a :class:`~pwl_kkt.DatasetNd` with ``d = 2``) go to
+    :func:`~pwl_kkt.duality.optimum_plane.global_max_margin_2d` (every pattern of the plane,
+    enumerated exactly), which returns a :class:`~pwl_kkt.duality.optimum_plane.MaxMarginOptimum2d`.
     """
+    if isinstance(x, DatasetNd):
+        if x.d == 2:
+            from .optimum_plane import global_max_margin_2d
+
+            return global_max_margin_2d(x, solver=solver, sparse=sparse, exact=exact)
+        if x.d != 1:
+            raise InvalidDataError(
+                f"global_max_margin needs data on the line or in the plane (d = 1 or d = 2, "
+                f"where every activation pattern is enumerated exactly); got d = {x.d}"
+            )
+        x = x.to_univariate()
     data = as_dataset(x, y).require_separable()
     z, labels, inverse = _grouped(data)
     t0 = time.perf_counter()

@@ -99,6 +99,15 @@ class MaxMarginOptimum2d:
         ``"columns"`` or ``"full"`` (see :func:`global_max_margin_2d`).
     n_program : int
         Patterns in the cone program that was solved last (all of them for ``"full"``).
+
+    Examples
+    --------
+    Two points with label 1 on either side of the origin: one neuron each beats one bias
+    neuron (``2 / sqrt(2) < 1`` is false, so here the bias neuron wins: ``P* = 1``).
+
+    >>> opt = global_max_margin_2d([[1, 0], [-1, 0]], [1, 1])
+    >>> opt.P_star_exact, opt.lower <= 1 <= opt.upper, opt.n_patterns
+    ('1', True, 3)
     """
 
     P_star: float

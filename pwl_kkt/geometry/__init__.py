@@ -2,6 +2,7 @@
 linear regions, and the activation patterns of points in the plane.
 """
 
+from .great_circles import CircleArrangement, circle_arrangement
 from .plane_patterns import PlanePatterns, plane_activation_patterns
 from .pwl import (
     PiecewiseLinear,
@@ -31,4 +32,6 @@ __all__ = [
     "region_graph",
     "PlanePatterns",
     "plane_activation_patterns",
+    "CircleArrangement",
+    "circle_arrangement",
 ]
