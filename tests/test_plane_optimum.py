@@ -275,3 +275,68 @@ def test_plane_calls_name_the_dimension_they_need(call):
         call(Dataset([0, 1], [1, -1]))
     with pytest.raises(InvalidDataError, match=r"d = 2\); got d = 3"):
         call(DatasetNd([[0, 1, 2], [1, 1, 1]], [1, -1]))
+
+
+# --- F1 vs F2 in the plane -------------------------------------------------------------------
+
+
+def test_arccos_kernel_on_the_sphere_is_the_random_feature_average():
+    from pwl_kkt.duality.f2_plane import arccos_kernel_2d, random_directions_2d
+
+    x = np.random.default_rng(0).standard_normal((6, 2))
+    u = random_directions_2d(400_000, seed=3)
+    phi = np.maximum(np.c_[x, np.ones(6)] @ u.T, 0.0)
+    # Monte Carlo: entries are O(1) with standard error ~ 1 / sqrt(4e5) ~ 2e-3
+    assert np.abs(phi @ phi.T / u.shape[0] - arccos_kernel_2d(x)).max() < 1e-2
+    assert np.linalg.eigvalsh(arccos_kernel_2d(x)).min() > -1e-12
+
+
+def test_one_point_f2_is_f1_over_sqrt6():
+    from pwl_kkt.duality.f2_plane import kernel_max_margin_2d, margin_report_2d
+
+    q = kernel_max_margin_2d([[1, 2]], [1])
+    assert q.sq_norm == pytest.approx(1.0, rel=1e-6)  # 6 / ||(1, 2, 1)||^2
+    rep = margin_report_2d(NetworkNd([[0, 0]], [1], [1]), [[0, 0]], [1])
+    assert rep.f2 / rep.f1 == pytest.approx(6**-0.5, rel=1e-6)
+    assert rep.ratio_f1 == pytest.approx(1.0, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_margin_report_orders_f2_below_f1_and_the_optimum_reaches_f1(seed):
+    from pwl_kkt import margin_report
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((20, 2))
+    y = np.where(np.hypot(x[:, 0], x[:, 1]) > 1.0, 1, -1)
+    opt = global_max_margin_2d(x, y)
+    rep = margin_report(opt.network, DatasetNd(x, y), n_features=500, seed=seed, optimum=opt)
+    assert rep.f2 <= rep.f1 * (1 + 1e-6)
+    assert rep.random_features <= rep.f1 * (1 + 1e-6)
+    assert rep.ratio_f1 == pytest.approx(1.0, rel=1e-6)  # the sparse optimum is optimal
+    net = _random_feasible(DatasetNd(x, y), rng, 40)
+    assert margin_report(net, DatasetNd(x, y), optimum=opt).network <= rep.f1 * (1 + 1e-6)
+
+
+# --- dispatch and pictures ----------------------------------------------------------------------
+
+
+def test_global_max_margin_dispatches_on_the_dimension():
+    from pwl_kkt import MaxMarginOptimum, global_max_margin
+
+    opt = global_max_margin(DatasetNd([[3, 0]], [1]))
+    assert isinstance(opt, MaxMarginOptimum2d) and opt.P_star_exact == "sqrt(10)/10"
+    assert isinstance(global_max_margin(DatasetNd([[3]], [1])), MaxMarginOptimum)
+    with pytest.raises(InvalidDataError, match="got d = 3"):
+        global_max_margin(DatasetNd([[3, 0, 1]], [1]))
+
+
+def test_plot_dual_2d_marks_the_exact_maximum():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pwl_kkt import plot_dual_2d
+
+    ax = plot_dual_2d([1, 1], [[1, 0], [-1, 0]], [1, -1], resolution=61)
+    assert ax.get_title() == "max |G| = sqrt(2) = 1.414 > 1 (exact)"
+    ax = plot_dual_2d([Fraction(1, 2)], [[0, 0]], [1], resolution=61)
+    assert ax.get_title().endswith("<= 1 (exact)")
