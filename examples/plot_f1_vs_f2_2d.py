@@ -1,0 +1,155 @@
+"""
+F1 vs F2 in the plane, exactly
+==============================
+
+Chizat & Bach, "Implicit Bias of Gradient Descent for Wide Two-layer Neural Networks Trained
+with the Logistic Loss" (COLT 2020), show on two-dimensional data that gradient descent on both
+layers of a wide ReLU network tends to the F1 (variation-norm) max-margin classifier, while
+training the output layer only tends to the F2 (kernel) one. They note that no efficient
+algorithm is known for the F1 max-margin problem in general. In the plane it is a finite convex
+program: the activation patterns of n points are the n^2 - n + 2 cells of an arrangement of
+great circles on the sphere, enumerated exactly, and the dual bound is proven by the exact
+maximum of the dual function on the sphere. This example puts the trained networks next to
+the exact F1 and F2 asymptotes:
+
+1. margin vs width m, both layers trained vs the output layer only;
+2. test error vs the number of samples n;
+3. the predictors: decision boundary, linear regions, support points.
+
+All margins are normalised as ``min_i y_i N(x_i) / ||theta||^2`` (F1 optimum ``1 / (2 P*)``,
+F2 optimum ``1 / (2 sqrt(Q*))``).
+"""
+
+# %%
+# Data: points in the square, labelled by a disc
+# -----------------------------------------------
+import matplotlib.pyplot as plt
+import numpy as np
+
+from pwl_kkt import (
+    DatasetNd,
+    arccos_kernel_2d,
+    global_max_margin_2d,
+    init_network,
+    kernel_max_margin_2d,
+    margin_report,
+    random_feature_max_margin_2d,
+    train,
+)
+
+
+def sample(n: int, seed: int) -> DatasetNd:
+    """n points uniform in [-1, 1]^2, label +1 outside the disc of radius 0.6."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, size=(n, 2))
+    return DatasetNd(x, np.where(np.hypot(x[:, 0], x[:, 1]) > 0.6, 1, -1))
+
+
+data = sample(30, seed=0)
+opt = global_max_margin_2d(data)
+f2 = kernel_max_margin_2d(data)
+print(f"P* in [{opt.lower:.10f}, {opt.upper:.10f}] (proven; {opt.n_patterns} patterns)")
+print(f"F1 optimum margin 1/(2P*) = {opt.margin:.6f};  F2 optimum = {f2.normalized_margin:.6f}")
+
+# %%
+# Margin vs width
+# ---------------
+# Both layers: gradient flow on the logistic loss from a small initialization, for a fixed time
+# budget. Output layer only: gradient descent on a linear model converges in direction to its
+# max-margin solution (Soudry et al. 2018), so the output-only curve is the random-feature
+# max margin itself, computed directly.
+widths = [8, 32, 128]
+both, output_only = [], []
+for m in widths:
+    net0 = init_network(m, d=2, scale=0.1, seed=m)
+    net, _ = train(net0, data, loss="logistic", steps=4000, max_time=8.0, progress=False)
+    both.append(margin_report(net, data, optimum=opt).network)
+    output_only.append(
+        np.mean([random_feature_max_margin_2d(data, n_features=m, seed=s).normalized_margin
+                 for s in range(3)])
+    )
+
+fig, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
+ax.semilogx(widths, both, "o-", color="black", label="both layers trained")
+ax.semilogx(widths, output_only, "s-", color="tab:orange", label="output layer only")
+ax.axhline(opt.margin, color="tab:blue", ls="--", label="F1 optimum (exact, proven)")
+ax.axhline(f2.normalized_margin, color="tab:orange", ls=":", label="F2 optimum (kernel)")
+ax.set_xlabel("width m")
+ax.set_ylabel("normalised margin")
+ax.legend(fontsize="small")
+
+# %%
+# Test error vs number of samples
+# -------------------------------
+# The F1 predictor is the sparse optimal network; the F2 predictor is the kernel machine
+# ``h(x) = sum_i a_i k(x, x_i)`` of the arc-cosine kernel on the sphere (a hard-margin SVM
+# without bias, solved here in its primal form).
+import cvxpy as cp  # noqa: E402
+
+test = sample(2000, seed=99)
+
+
+def kernel_predictor(train_data: DatasetNd):
+    K = arccos_kernel_2d(train_data.x_float)
+    a = cp.Variable(train_data.n)
+    cp.Problem(cp.Minimize(cp.quad_form(a, cp.psd_wrap(K))),
+               [cp.multiply(train_data.y, K @ a) >= 1]).solve()
+    return lambda x: arccos_kernel_2d(x, train_data.x_float) @ a.value
+
+
+sizes = [10, 20, 40, 80]
+err_f1, err_f2 = [], []
+for n in sizes:
+    d = sample(n, seed=n)
+    f1_net = global_max_margin_2d(d).network
+    err_f1.append(np.mean(np.sign(f1_net(test.x_float)) != test.y))
+    err_f2.append(np.mean(np.sign(kernel_predictor(d)(test.x_float)) != test.y))
+
+fig, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
+ax.loglog(sizes, err_f1, "o-", color="tab:blue", label="F1 max margin (exact)")
+ax.loglog(sizes, err_f2, "s-", color="tab:orange", label="F2 max margin (kernel)")
+ax.set_xlabel("number of samples n")
+ax.set_ylabel("test error")
+ax.legend(fontsize="small")
+
+# %%
+# The predictors
+# --------------
+# Left: the exact F1 optimum, a network with few neurons; each neuron bends the function
+# along one line (drawn), and the lines cut the plane into linear regions (shaded by their
+# activation pattern). Circled: the support points, where the proof's multipliers are
+# positive. Right: the F2 kernel predictor, smooth, with every point a support vector.
+grid = np.linspace(-1.1, 1.1, 301)
+G1, G2 = np.meshgrid(grid, grid)
+pts = np.c_[G1.ravel(), G2.ravel()]
+net = opt.network
+W, b, v = net.arrays()
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
+for ax, values, title in (
+    (axes[0], net(pts), f"F1 optimum: width {net.width}"),
+    (axes[1], kernel_predictor(data)(pts), "F2 (kernel) optimum"),
+):
+    ax.contourf(G1, G2, np.sign(values).reshape(G1.shape), levels=[-2, 0, 2],
+                colors=["#f4cccc", "#cfe2f3"], alpha=0.7)
+    ax.contour(G1, G2, values.reshape(G1.shape), levels=[0.0], colors="black", linewidths=1.5)
+    ax.set_title(title)
+    ax.set_aspect("equal")
+    ax.set_xlim(-1.1, 1.1)
+    ax.set_ylim(-1.1, 1.1)
+_, codes = np.unique(pts @ W.T + b > 0, axis=0, return_inverse=True)
+axes[0].pcolormesh(G1, G2, codes.reshape(G1.shape) % 7, cmap="Pastel2", alpha=0.35,
+                   shading="auto")
+for wj, bj in zip(W, b):  # the line w . x + b = 0 of each neuron
+    if abs(wj[1]) > abs(wj[0]):
+        axes[0].plot(grid, -(wj[0] * grid + bj) / wj[1], color="0.4", lw=0.8)
+    else:
+        axes[0].plot(-(wj[1] * grid + bj) / wj[0], grid, color="0.4", lw=0.8)
+support = np.array([q > 0 for q in opt.multipliers_exact])
+for ax in axes:
+    for label, color in ((1, "tab:blue"), (-1, "tab:red")):
+        mask = data.y == label
+        ax.scatter(*data.x_float[mask].T, s=22, color=color, zorder=3)
+axes[0].scatter(*data.x_float[support].T, s=110, facecolors="none", edgecolors="darkorange",
+                lw=1.6, zorder=4, label="support points")
+axes[0].legend(loc="lower left", fontsize="small")
+plt.show()
