@@ -58,7 +58,7 @@ print(f"F1 optimum margin 1/(2P*) = {opt.margin:.6f};  F2 optimum = {f2.normaliz
 # budget. Output layer only: gradient descent on a linear model converges in direction to its
 # max-margin solution (Soudry et al. 2018), so the output-only curve is the random-feature
 # max margin itself, computed directly.
-widths = [8, 32, 128]
+widths = [16, 64, 256]
 both, output_only = [], []
 for m in widths:
     net0 = init_network(m, d=2, scale=0.1, seed=m)
