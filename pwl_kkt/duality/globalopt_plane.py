@@ -184,14 +184,15 @@ def certify_global_2d(
 
     Examples
     --------
-    The bias neuron is optimal for one point at the origin; for ``(+-1, 0)`` with label 1 it is
-    beaten by one neuron per point:
+    The bias neuron is optimal for one point at the origin. For the points ``(+-4, 0)`` with
+    label 1 (Safran, Vardi & Lee's Example 1 on a line of the plane) it is a KKT point, but
+    ``max |G| = sqrt(17)/2 > 1`` and one neuron per point does better:
 
     >>> certify_global_2d(NetworkNd([[0, 0]], [1], [1]), [[0, 0]], [1]).proof
     'weak-duality'
-    >>> c = certify_global_2d(NetworkNd([[0, 0]], [1], [1]), [[1, 0], [-1, 0]], [1, 1])
-    >>> c.is_global, c.proof, c.improving_value < c.value
-    (False, 'improving-network', True)
+    >>> c = certify_global_2d(NetworkNd([[0, 0]], [1], [1]), [[4, 0], [-4, 0]], [1, 1])
+    >>> c.is_global, c.proof, c.dual.max_abs, c.improving_value < c.value
+    (False, 'improving-network', sqrt(17)/2, True)
     """
     from .optimum_plane import exact_margins_2d, global_max_margin_2d
 

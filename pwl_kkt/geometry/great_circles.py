@@ -19,7 +19,7 @@ just after ``v`` iff ``t . xt_j > 0``. Each arc between consecutive vertices bou
 excluded), and every edge of every cell is such an arc, so the walk lists every cell together
 with all its facets ``(i, +-1)``; a cell is the intersection of its facet half-spaces (it is a
 convex polyhedral cone). Everything is decided in integers: each ``xt_i`` is replaced by the
-primitive-free integer vector ``p_i = s_i xt_i`` (``s_i > 0`` the common denominator), which
+integer vector ``p_i = s_i xt_i`` (``s_i > 0`` the common denominator of ``x_i``), which
 leaves every sign unchanged. ``O(n^2 log n)`` for ``n`` distinct points.
 
 Angles along circle ``i`` are compared in the chart ``u -> (u_1, u_2)``: it is injective on
