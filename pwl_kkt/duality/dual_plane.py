@@ -297,33 +297,6 @@ def _scan_max(arr: CircleArrangement, K: list[int]) -> tuple[int, int, Vec, int]
     return best
 
 
-def _violations(arr: CircleArrangement, K: list[int], den: int) -> list[tuple]:
-    """Every candidate ``d`` with ``|G(d)| > ||d||`` (``G = G' / den``), worst first.
-
-    Entries ``(|G|^2 as float, d, sign of G(d), cells whose closure holds d)``; the test is
-    exact, ``G'(d)^2 > den^2 ||d||^2``.
-    """
-    out = []
-    for val, d, cells in _candidates(arr, K, [den * den, 1]):
-        n2 = _dot(d, d)
-        if val * val > den * den * n2:
-            out.append((float(Fraction(val * val, den * den * n2)), d, 1 if val > 0 else -1, cells))
-    out.sort(key=lambda t: -t[0])
-    return out
-
-
-def _violated_cells(arr: CircleArrangement, K: list[int], den: int, limit: int) -> list[int]:
-    """Up to ``limit`` non-empty cells whose closure holds a direction with ``|G| > 1``."""
-    chosen: dict[int, None] = {}
-    for _, _, _, cells in _violations(arr, K, den):
-        for c in cells:
-            if c:
-                chosen.setdefault(c)
-        if len(chosen) >= limit:
-            break
-    return list(chosen)[:limit]
-
-
 def _maximizers(arr: CircleArrangement, K: list[int], num: int, den: int) -> list[tuple[Vec, int]]:
     """Every candidate direction (primitive, with the sign of ``G'``) where ``|G'|^2 = num/den``."""
     out: dict[Vec, int] = {}
@@ -419,3 +392,141 @@ def dual_value_2d(lambdas: object, x: object, y: object, u: object) -> Fraction:
         if li and z > 0:
             total += li * int(yi) * z
     return total
+
+
+class _FloatScan:
+    """The candidate scan of :func:`_candidates` in float64, vectorised, for *pricing* only.
+
+    Column generation only has to find directions and cells where ``|G|`` is large; which ones
+    it picks does not affect any proof (the bounds are re-derived exactly afterwards), so a
+    float scan is enough there and is far faster than the exact one. Built once per
+    arrangement: per arc its circle, unit end points and the sparse changes of the active set
+    along the circle (so the arc gradients of any coefficients are one sparse product and a
+    segmented cumulative sum); per cell one arc and side giving its gradient, and its facets.
+    """
+
+    def __init__(self, arr: CircleArrangement) -> None:
+        import scipy.sparse as sp
+
+        self.arr = arr
+        P = np.array([[float(Fraction(c, p[2])) for c in p] for p in arr.points])
+        self.P = P
+        rows, cols, vals = [], [], []
+        circle, va, vb, first, cell_of = [], [], [], [], {}
+        r = 0
+        for k in range(arr.n_points):
+            verts, masks = arr.vertices[k], arr.arc_masks[k]
+            first.append(r)
+            for j in _bits_of(masks[0]):
+                rows.append(r)
+                cols.append(j)
+                vals.append(1.0)
+            for a, mask in enumerate(masks):
+                if a:
+                    for j, act in arr.events[k][a]:
+                        rows.append(r + a)
+                        cols.append(j)
+                        vals.append(1.0 if act else -1.0)
+                cell_of.setdefault(mask, (r + a, 0))
+                cell_of.setdefault(mask | (1 << k), (r + a, 1))
+            if verts:
+                va += verts
+                vb += verts[1:] + verts[:1]
+            else:
+                va.append((0, 0, 0))
+                vb.append((0, 0, 0))
+            circle += [k] * len(masks)
+            r += len(masks)
+        self.D = sp.csr_matrix((vals, (rows, cols)), shape=(r, arr.n_points))
+        self.circle = np.array(circle)
+        self.first = np.array(first)
+        self.va, self.vb = _unit_rows(va), _unit_rows(vb)
+        self.cells = [c for c in arr.cells if c]
+        self.cell_arc = np.array([cell_of[c] for c in self.cells])
+        width = max(len(arr.cells[c]) for c in self.cells)
+        self.fidx = np.zeros((len(self.cells), width), dtype=np.int64)
+        self.fsgn = np.zeros((len(self.cells), width))
+        for i, c in enumerate(self.cells):
+            for t, (f, sg) in enumerate(arr.cells[c]):
+                self.fidx[i, t], self.fsgn[i, t] = f, sg
+        unit = P / np.linalg.norm(P, axis=1)[:, None]
+        self.p = unit[self.circle]
+        # walking orientation: n = va x t(va) with t = p x va, so (va x d) . n >= 0 iff d is
+        # reached from va within half a turn
+        self.normal = np.cross(self.va, np.cross(self.p, self.va))
+        self.pi_arc = np.einsum("ij,ij->i", *(2 * [np.cross(self.va, self.vb)])) <= 1e-24
+        self.has = np.einsum("ij,ij->i", self.va, self.va) > 0
+        self.fnorm = np.linalg.norm(P[self.fidx], axis=2)
+
+    def scan(self, signed: np.ndarray, above: float, limit: int) -> list[tuple]:
+        """Up to ``limit`` candidates with ``|G| > above``, largest first, as
+        ``(|G(d)|, unit d, sign of G, cells whose closure holds d)``, for
+        ``G = sum_k signed_k relu(u . xt_k)`` over the distinct points."""
+        CP = signed[:, None] * self.P
+        cum = np.cumsum(np.asarray(self.D @ CP), axis=0)
+        H = cum - np.vstack([np.zeros((1, 3)), cum])[self.first][self.circle]
+        hp = H - np.einsum("ij,ij->i", H, self.p)[:, None] * self.p
+        nh = np.linalg.norm(hp, axis=1)
+        d_arc = hp / np.where(nh > 0, nh, 1.0)[:, None]
+        scores, kinds = [], []
+        for s in (1.0, -1.0):
+            d = s * d_arc
+            ok1 = np.einsum("ij,ij->i", np.cross(self.va, d), self.normal) >= -1e-12
+            ok2 = self.pi_arc | (np.einsum("ij,ij->i", np.cross(d, self.vb), self.normal)
+                                 >= -1e-12)
+            scores.append(np.where(self.has & ok1 & ok2, nh, -1.0))
+            kinds.append(("arc", s))
+        gv = np.einsum("ij,ij->i", self.va, H)
+        scores.append(np.where(self.has, np.abs(gv), -1.0))
+        kinds.append(("vertex", 0.0))
+        arc, side = self.cell_arc[:, 0], self.cell_arc[:, 1]
+        G = H[arc] + side[:, None] * CP[self.circle[arc]]
+        ng = np.linalg.norm(G, axis=1)
+        proj = np.einsum("fj,ftj->ft", G, self.P[self.fidx]) * self.fsgn
+        tol = 1e-12 * ng[:, None] * self.fnorm
+        for s in (1.0, -1.0):
+            scores.append(np.where(np.all(s * proj >= -tol, axis=1) & (ng > 0), ng, -1.0))
+            kinds.append(("cell", s))
+        flat = np.concatenate(scores)
+        hits = np.flatnonzero(flat > above)
+        hits = hits[np.argsort(-flat[hits], kind="stable")][:limit]
+        sizes = np.cumsum([0] + [t.size for t in scores])
+        out = []
+        for h in hits.tolist():
+            b = int(np.searchsorted(sizes, h, side="right")) - 1
+            i, (kind, s) = h - int(sizes[b]), kinds[b]
+            if kind == "arc":
+                out.append((float(flat[h]), s * d_arc[i], int(s), self._sides(i)))
+            elif kind == "vertex":
+                out.append((float(flat[h]), self.va[i], 1 if gv[i] >= 0 else -1,
+                            self._sides(i)))
+            else:
+                out.append((float(flat[h]), s * G[i] / ng[i], int(s), (self.cells[i],)))
+        return out
+
+    def _sides(self, i: int) -> tuple[int, int]:
+        k = int(self.circle[i])
+        mask = self.arr.arc_masks[k][i - int(self.first[k])]
+        return mask, mask | (1 << k)
+
+
+def _unit_rows(rows: list) -> np.ndarray:
+    """Integer vectors of any size as unit float rows (scaled by a power of two first)."""
+    out = np.zeros((len(rows), 3))
+    for i, v in enumerate(rows):
+        top = max(abs(t) for t in v)
+        if top:
+            e = top.bit_length() - 60
+            out[i] = [float(t >> e) if e > 0 else float(t) for t in v]
+    norms = np.linalg.norm(out, axis=1)
+    return out / np.where(norms > 0, norms, 1.0)[:, None]
+
+
+def _bits_of(mask: int) -> list[int]:
+    out, k = [], 0
+    while mask:
+        if mask & 1:
+            out.append(k)
+        mask >>= 1
+        k += 1
+    return out

@@ -46,6 +46,7 @@ from ..model.data_nd import DatasetNd
 from ..model.network_nd import NetworkNd
 from .dual_plane import (
     DualMaximum2d,
+    _FloatScan,
     _integer_coefficients,
     _maximizers,
     _scan_max,
@@ -431,32 +432,30 @@ def _seed_cells(arr: CircleArrangement) -> list[int]:
     return [c for c in cells if c in arr.cells]
 
 
-def _solve_columns(arr: CircleArrangement, X, labels, solver):
-    """The full program by column generation over the exact patterns, with exact pricing.
+def _solve_columns(arr: CircleArrangement, scan, X, labels, solver):
+    """The full program by column generation over the exact patterns.
 
-    Start from :func:`_seed_cells`; solve the program restricted to the current cells; the
-    exact scan of ``G_lambda`` (:func:`~pwl_kkt.duality.dual_plane._violated_cells`) lists the
-    cells where ``|G_lambda| > 1 + 1e-7``; add the worst, repeat until none is left. By weak
-    duality the restricted value is then ``P*`` to the solver's accuracy (every pattern is
-    priced, none is sampled); the proven interval is computed afterwards as for the full
-    program. Returns what :func:`_solve` returns, for the final restricted program.
+    Start from :func:`_seed_cells`; solve the program restricted to the current cells; scan
+    ``G_lambda`` over every cell, arc and vertex of the arrangement
+    (:class:`~pwl_kkt.duality.dual_plane._FloatScan`) for the cells where
+    ``|G_lambda| > 1 + 1e-7``; add the worst, repeat until none is left. Every pattern is
+    priced and none is sampled; by weak duality the restricted value is then ``P*`` to the
+    solver's accuracy. The choice of cells proves nothing, so the scan is in floats: the
+    proven interval is derived afterwards, exactly. Returns what :func:`_solve` returns for
+    the final restricted program, and its number of cells.
     """
-    from .dual_plane import _violated_cells
-
     active = _seed_cells(arr)
     seen = set(active)
     limit = _COLUMN_BATCH * arr.n_points
     for _ in range(_COLUMN_ROUNDS):
         out = _solve(X, labels, active, [arr.cells[c] for c in active], solver)
-        K, den = _distinct_coefficients(arr, out[1] * labels)
-        tol_den = Fraction(1 + _COLUMN_TOL).limit_denominator(10**12)
-        scaled = [k * tol_den.denominator for k in K]
-        new = [c for c in _violated_cells(arr, scaled, den * tol_den.numerator, limit)
-               if c not in seen]
+        new: list[int] = []
+        for _, _, _, cells in scan.scan(out[1] * labels, 1 + _COLUMN_TOL, 4 * limit):
+            new += [c for c in cells if c and c not in seen and c not in new]
         if not new:
             return out, len(active)
-        active += new
-        seen.update(new)
+        active += new[:limit]
+        seen.update(new[:limit])
     return out, len(active)
 
 
@@ -498,26 +497,23 @@ def _features(dirs: np.ndarray, X: np.ndarray, labels: np.ndarray, signs: np.nda
     return labels[:, None] * np.maximum(X @ dirs.T, 0.0) * signs
 
 
-def _vertex_network(arr: CircleArrangement, X, labels, neurons):
-    """Column generation over unit directions with the exact oracle of ``max |G_mu|``.
+def _vertex_network(scan, X, labels, neurons):
+    """Column generation over unit directions for a sparse optimal network.
 
     ``min sum_j c_j`` over ``c >= 0`` with margins ``sum_j c_j s_j y_i relu(u_j . xt_i) >= 1``,
     solved by the dual simplex method (HiGHS): a basic solution has at most one neuron per
     distinct point. Columns start as every block of the cone program above ``1e-9`` of the
-    total norm; while the LP's multipliers ``mu`` have ``max |G_mu| > 1 + 1e-8`` the violating
-    directions (exact candidates, up to one per distinct point, worst first) join. Returns
-    ``(network, mu per distinct point)`` or ``None``.
+    total norm; while the LP's multipliers ``mu`` have ``max |G_mu| > 1 + 1e-8`` (float scan
+    of the whole arrangement) the violating directions, up to one per distinct point, worst
+    first, join. Returns ``(network, mu per distinct point)`` or ``None``.
     """
     from scipy.optimize import linprog
-
-    from .dual_plane import _violations
 
     a = np.array([blk for blk, _ in neurons])
     s = np.array([sg for _, sg in neurons])
     r = np.linalg.norm(a, axis=1)
     keep = r > 1e-9 * float(r.sum())
     dirs, signs = a[keep] / r[keep, None], s[keep]
-    tol = Fraction(1 + _VERTEX_TOL).limit_denominator(10**12)
     res = None
     best, stall = math.inf, 0
     for rnd in range(_VERTEX_ROUNDS):
@@ -533,25 +529,21 @@ def _vertex_network(arr: CircleArrangement, X, labels, neurons):
         best = min(best, res.fun)
         if stall >= _VERTEX_STALL:
             break
-        K, den = _distinct_coefficients(arr, mu * labels)
-        worst = _violations(arr, [k * tol.denominator for k in K], den * tol.numerator)
-        new_dirs, new_signs = [], []
-        for _, d, sign, _ in worst:
-            u = np.array(d, dtype=np.float64)
-            u /= np.linalg.norm(u)
-            if any(np.all(np.abs(e - u) <= 1e-12) and t == sign
-                   for e, t in zip(new_dirs, new_signs)):
+        fresh_dirs: list[np.ndarray] = []
+        fresh_signs: list[float] = []
+        for _, u, sign, _ in scan.scan(mu * labels, 1 + _VERTEX_TOL, 4 * X.shape[0]):
+            known = np.any(np.all(np.abs(dirs - u) <= 1e-12, axis=1) & (signs == sign))
+            if known or any(np.all(np.abs(e - u) <= 1e-12) and t == sign
+                            for e, t in zip(fresh_dirs, fresh_signs)):
                 continue
-            new_dirs.append(u)
-            new_signs.append(float(sign))
-            if len(new_dirs) >= X.shape[0]:
+            fresh_dirs.append(u)
+            fresh_signs.append(float(sign))
+            if len(fresh_dirs) >= X.shape[0]:
                 break
-        fresh = [j for j, u in enumerate(new_dirs)
-                 if not np.any(np.all(np.abs(dirs - u) <= 1e-12, axis=1) & (signs == new_signs[j]))]
-        if not fresh or rnd == _VERTEX_ROUNDS - 1:
+        if not fresh_dirs or rnd == _VERTEX_ROUNDS - 1:
             break  # certified (no violation), every violator is a column already, or tired
-        dirs = np.vstack([dirs] + [new_dirs[j] for j in fresh])
-        signs = np.append(signs, [new_signs[j] for j in fresh])
+        dirs = np.vstack([dirs, *fresh_dirs])
+        signs = np.append(signs, fresh_signs)
     c = np.asarray(res.x, dtype=np.float64)
     A = _features(dirs, X, labels, signs)
     total = float(c.sum())
@@ -567,21 +559,6 @@ def _vertex_network(arr: CircleArrangement, X, labels, neurons):
             c[on] = sub.x
     blocks = [(cj * u, sj) for cj, u, sj in zip(c, dirs, signs) if cj > 0]
     return _network(blocks, 0.0), mu
-
-
-def _max_distinct(arr: CircleArrangement, mu: np.ndarray) -> tuple[float, tuple, int]:
-    """``max |G_mu|`` (float of the exact value), its direction and sign, for multipliers on
-    the *distinct* points (labels folded in by the caller: ``mu`` already has ``y`` inside)."""
-    K, den = _distinct_coefficients(arr, mu)
-    num, dd, d, sign = _scan_max(arr, K)
-    return math.sqrt(float(Fraction(num, dd * den * den))), d, sign
-
-
-def _distinct_coefficients(arr: CircleArrangement, signed: np.ndarray) -> tuple[list[int], int]:
-    """Integer coefficients of ``sum_k signed_k relu(u . xt_k)`` over the distinct points."""
-    coef = [Fraction(float(t)) / arr.scales[k] for k, t in enumerate(signed.tolist())]
-    den = math.lcm(*(c.denominator for c in coef))
-    return [int(c * den) for c in coef], den
 
 
 # --- the main entry ---------------------------------------------------------------------------
@@ -672,30 +649,30 @@ def global_max_margin_2d(
     labels[np.asarray(arr.index)] = data.y
     masks = [c for c in arr.cells if c]
     facets = [arr.cells[c] for c in masks]
+    scan = _FloatScan(arr)
     if method == "full":
         (neurons, lam_d, value, _), n_program = _solve(X, labels, masks, facets, solver), len(masks)
     elif method == "columns":
-        (neurons, lam_d, value, _), n_program = _solve_columns(arr, X, labels, solver)
+        (neurons, lam_d, value, _), n_program = _solve_columns(arr, scan, X, labels, solver)
     else:
         raise InvalidValueError(f"method must be 'columns' or 'full'; got {method!r}")
     lam = _per_point(lam_d, arr, data.n)
-    candidates: list[tuple[NetworkNd, Fraction]] = []
+    chosen = None  # (network, exact value ||theta||^2 / (2 m))
     for rel in (1e-6, 1e-12):  # solver residue dropped, unless that breaks feasibility
         net = _network(neurons, rel)
         if net is not None and (val := _value(net, data)) is not None:
-            candidates.append((net, val))
+            chosen = (net, val)
             break
     sources = [lam]
-    if sparse:
-        found = _vertex_network(arr, X, labels, neurons)
-        if found is not None and (val := _value(found[0], data)) is not None:
-            candidates.insert(0, (found[0], val))
-            sources.insert(0, _per_point(found[1], arr, data.n))
-    if not candidates:
+    if sparse and (found := _vertex_network(scan, X, labels, neurons)) is not None:
+        sources.insert(0, _per_point(found[1], arr, data.n))
+        val = _value(found[0], data)
+        # the vertex network unless it is worse than the interior one beyond solver accuracy
+        if val is not None and (chosen is None or val <= chosen[1] * (1 + Fraction(1, 10**6))):
+            chosen = (found[0], val)
+    if chosen is None:
         raise InvalidDataError("no feasible network could be read off the cone program")
-    best_net, upper_exact = min(candidates, key=lambda t: t[1]) if not sparse else candidates[0]
-    if sparse and candidates[0][1] > min(t[1] for t in candidates) * (1 + Fraction(1, 10**6)):
-        best_net, upper_exact = min(candidates, key=lambda t: t[1])
+    best_net, upper_exact = chosen
     # the dual side: exact multipliers, exact max |G_q|
     best_low = None
     for src in sources:
