@@ -62,11 +62,15 @@ from .geometry import (
     CircleArrangement,
     LinearRegions,
     PiecewiseLinear,
+    PlaneLine,
     PlanePatterns,
+    PlaneRegion,
+    PlaneRegions,
     Region,
     Tolerance,
     circle_arrangement,
     count_regions,
+    effective_lines,
     exact_kinks,
     linear_regions,
     merged_regions,
@@ -103,7 +107,7 @@ from .model import (
     save_data,
     save_network,
 )
-from .plot import plot_dual, plot_dual_2d, plot_network
+from .plot import plot_dual, plot_dual_2d, plot_network, plot_regions_2d
 from .setting import (
     PiecewiseUniform,
     SufficientConditions,
@@ -250,6 +254,11 @@ __all__ = [
     "max_abs_dual_2d",
     "random_feature_max_margin_2d",
     "plot_network",
+    "plot_regions_2d",
+    "PlaneLine",
+    "PlaneRegion",
+    "PlaneRegions",
+    "effective_lines",
     "region_graph",
     "save_data",
     "save_network",

@@ -208,10 +208,17 @@ def _print_json(obj: object) -> None:
 
 def _add_regions(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "regions", help="exact breakpoints and effective linear regions of a network"
+        "regions",
+        help="exact breakpoints and effective linear regions of a network (d = 1 or 2)",
     )
     p.add_argument("net", help="network file (.json, .npz, .pt)")
     p.add_argument("--interval", nargs=2, metavar=("LO", "HI"), help="count regions on [LO, HI]")
+    p.add_argument(
+        "--box",
+        nargs=4,
+        metavar=("XLO", "XHI", "YLO", "YHI"),
+        help="d = 2: count the regions meeting the open box (XLO, XHI) x (YLO, YHI)",
+    )
     p.add_argument(
         "--tol",
         type=_real(positive=True),
@@ -229,9 +236,19 @@ def _add_regions(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_regions(args: argparse.Namespace) -> int:
     from .geometry.regions import linear_regions
+    from .model import NetworkNd
     from .model.io import load_network
 
-    net = _univariate("regions", load_network(args.net), function_only=True)
+    net = load_network(args.net)
+    if isinstance(net, NetworkNd) and net.d == 2:
+        return _plane_regions(args, net)
+    if isinstance(net, NetworkNd) and net.d > 2:
+        raise InvalidValueError(
+            f"effective regions need a network with d = 1 or d = 2; {args.net} has d = {net.d}"
+        )
+    if args.box is not None:
+        raise InvalidValueError("--box is for d = 2 networks; use --interval LO HI for d = 1")
+    net = _univariate("regions", net, function_only=True)
     interval = None
     if args.interval is not None:
         interval = (to_fraction(args.interval[0], "LO"), to_fraction(args.interval[1], "HI"))
@@ -244,6 +261,55 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         _print_json(result.to_dict())
     else:
         print(result.table(digits=args.digits))
+    return 0
+
+
+def _plane_regions(args: argparse.Namespace, net: object) -> int:
+    """``regions`` for a 2-D network: the exact count (on R^2 or in the box) and the lines."""
+    from ._rational import fraction_text
+    from .geometry.plane import effective_lines
+    from .geometry.regions import count_regions
+
+    for option, flag in ((args.interval, "--interval LO HI"), (args.tol, "--tol")):
+        if option is not None:
+            raise InvalidValueError(
+                f"{flag} is for d = 1 networks; a d = 2 network takes --box XLO XHI YLO YHI "
+                "(and has no tolerance mode)"
+            )
+    if args.digits is not None and not 1 <= args.digits <= 50:
+        raise InvalidValueError(f"--digits: {args.digits} must be an integer from 1 to 50")
+    box = None
+    if args.box is not None:
+        names = ("XLO", "XHI", "YLO", "YHI")
+        box = tuple(to_fraction(t, name) for t, name in zip(args.box, names))
+    count = count_regions(net, box=box)
+    lines = effective_lines(net)
+    if args.json:
+        _print_json(
+            {
+                "count": count,
+                "exact": True,
+                "d": 2,
+                "box": None if box is None else [fraction_text(t) for t in box],
+                "lines": [line.to_dict() for line in lines],
+            }
+        )
+        return 0
+    where = "on R^2" if box is None else "in the box ({}, {}) x ({}, {})".format(
+        *(fraction_text(t) for t in box)
+    )
+    print(f"{count} effective linear region(s) {where} (exact); {len(lines)} line(s) of N")
+    if lines:
+        jump = (fraction_text if args.digits is None
+                else lambda q: f"{float(q):.{args.digits}g}")
+        rows = [("line", "a", "b", "c", "jump", "neurons")]
+        rows += [
+            (str(i), str(t.a), str(t.b), str(t.c), jump(t.jump), " ".join(map(str, t.neurons)))
+            for i, t in enumerate(lines)
+        ]
+        widths = [max(len(r[c]) for r in rows) for c in range(5)]
+        for r in rows:
+            print("  ".join([*(cell.rjust(w) for cell, w in zip(r[:5], widths)), r[5]]))
     return 0
 
 

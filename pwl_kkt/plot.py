@@ -12,11 +12,13 @@ import numpy as np
 
 from ._rational import fraction_to_float
 from .errors import require
-from .geometry.regions import linear_regions
+from .geometry.regions import count_regions, linear_regions
 from .model.data import as_dataset
+from .model.data_nd import DatasetNd
 from .model.network import Network
+from .model.network_nd import NetworkNd
 
-__all__ = ["plot_dual", "plot_dual_2d", "plot_network", "plot_window"]
+__all__ = ["plot_dual", "plot_dual_2d", "plot_network", "plot_regions_2d", "plot_window"]
 
 _LABEL_COLORS = {1: "tab:blue", -1: "tab:red"}
 
@@ -253,6 +255,133 @@ def plot_dual(
     verdict = "> 1" if above.any() else "<= 1"
     ax.set_title(f"max |G| = {float(np.max(np.abs(g))):.4g} {verdict}", fontsize="medium")
     ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def _data_2d(data: object) -> DatasetNd:
+    """A :class:`DatasetNd` in the plane from a DatasetNd or a pair ``(x, y)``."""
+    from .errors import InvalidDataError
+
+    if not isinstance(data, DatasetNd):
+        try:
+            x, y = data  # type: ignore[misc]
+        except (TypeError, ValueError):
+            raise InvalidDataError("data must be a DatasetNd or a pair (x, y)") from None
+        data = DatasetNd(x, y)
+    if data.d != 2:
+        raise InvalidDataError(f"plot_regions_2d needs data with d = 2; got d = {data.d}")
+    return data
+
+
+def _window_2d(net: NetworkNd, data: DatasetNd | None, box: object) -> object:
+    """The box to draw: the caller's, else the data padded by 10%, else every vertex."""
+    if box is not None:
+        return box
+    if data is not None:
+        xs = data.x_float
+        lo, hi = xs.min(axis=0), xs.max(axis=0)
+        pad = np.where(hi > lo, 0.1 * (hi - lo), 1.0)
+        return (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
+    return linear_regions(net).box
+
+
+def plot_regions_2d(
+    net: NetworkNd,
+    data: object = None,
+    *,
+    box: object = None,
+    lambdas: Sequence[float] | None = None,
+    ax: object = None,
+) -> object:
+    """Draw the effective regions of a 2-D network, its lines, and labelled data.
+
+    Each effective region (exact polygon, :func:`~pwl_kkt.geometry.regions.linear_regions`)
+    is filled with its own colour; the lines along which N truly bends (nonzero total jump)
+    are drawn across the window. The title gives the number of effective regions on R^2
+    and how many of them the window shows.
+
+    Parameters
+    ----------
+    net : NetworkNd
+        A network with ``d = 2``.
+    data : DatasetNd or pair (x, y), optional
+        Points in the plane, coloured by label.
+    box : (xlo, xhi, ylo, yhi), optional
+        Window (read exactly). Default: the data's bounding box padded by 10% on each side,
+        or without data a box holding every vertex of the arrangement.
+    lambdas : sequence of float, optional
+        Multipliers of the data points; points with ``lambda_i > 0`` (support points) are
+        circled.
+    ax : matplotlib Axes, optional
+        Draw here (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> net = NetworkNd([[1, 0], [0, 1], [1, 1]], [0, 0, -1], [1, -1, 1])
+    >>> ax = plot_regions_2d(net, ([[-1, 1], [2, 2]], [1, -1]), lambdas=[0.5, 0.0])
+    >>> ax.get_title()
+    '7 effective linear regions on R^2 (4 in the window), width 3'
+    """
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    from .geometry import plane
+
+    plane._require_plane(net)
+    ax = _axes(ax)
+    points = None if data is None else _data_2d(data)
+    window = plane._check_box(_window_2d(net, points, box))
+    regions = linear_regions(net, box=window)
+    colors = require("matplotlib", "plot").colormaps["Set3"]  # pastel: labels stay readable
+    polygons = [[(float(x), float(y)) for x, y in r.vertices] for r in regions.regions]
+    ax.add_collection(
+        PolyCollection(
+            polygons,
+            facecolors=[colors(i % colors.N) for i in range(len(polygons))],
+            edgecolors="none",
+            alpha=0.8,
+            zorder=0,
+        )
+    )
+    segments = []
+    for line in regions.lines:
+        chord = plane._chord(line, window)
+        if chord is not None:
+            segments.append([tuple(map(float, plane._at(line, t))) for t in chord])
+    if segments:
+        ax.add_collection(
+            LineCollection(
+                segments, colors="0.25", linewidths=1.0, zorder=2,
+                label=f"lines of N ({len(segments)} in the window)",
+            )
+        )
+    if points is not None:
+        xs = points.x_float
+        for label, color in _LABEL_COLORS.items():
+            mask = points.y == label
+            if mask.any():
+                ax.scatter(xs[mask, 0], xs[mask, 1], s=22, color=color, zorder=4,
+                           edgecolors="white", linewidths=0.5, label=f"y = {label:+d}")
+        if lambdas is not None:
+            support = np.asarray(lambdas, dtype=np.float64) > 0
+            ax.scatter(xs[support, 0], xs[support, 1], s=110, facecolors="none",
+                       edgecolors="darkorange", linewidths=1.6, zorder=5, label="support points")
+    xlo, xhi, ylo, yhi = (fraction_to_float(t) for t in window)
+    ax.set_xlim(xlo, xhi)
+    ax.set_ylim(ylo, yhi)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title(
+        f"{count_regions(net)} effective linear regions on R^2 ({regions.count} in the window), "
+        f"width {net.width}"
+    )
+    if segments or points is not None:
+        ax.legend(loc="best", fontsize="small")
     return ax
 
 

@@ -500,6 +500,65 @@ def affine_maps(draw) -> tuple[list[list[Fraction]], list[Fraction]]:
     )
     c = draw(st.lists(small_rationals, min_size=2, max_size=2))
     return A, c
+
+
+@st.composite
+def plane_networks(draw, max_free: int = 3, floats: bool = False):
+    """2-D :class:`NetworkNd` with planted coincidences: parallel lines, a concurrent triple,
+    duplicated neurons, a cancelling pair (a neuron and its negation: ``v relu(z) - v relu(-z)``
+    is affine), constant neurons (``w_j = 0``) and zero output weights.
+
+    With ``floats=True`` the entries are small dyadic rationals held as float64 arrays.
+    """
+    import numpy as np
+
+    from pwl_kkt import NetworkNd
+
+    values = dyadic_values if floats else small_rationals
+    nonzero = values.filter(bool)
+    neurons = [
+        (draw(values), draw(values), draw(values), draw(values))
+        for _ in range(draw(st.integers(0, max_free)))
+    ]
+    if draw(st.booleans()):  # parallel lines: one direction, several offsets, either orientation
+        w1, w2 = draw(nonzero), draw(values)
+        for b in draw(st.lists(values, min_size=2, max_size=3, unique=True)):
+            s = draw(st.sampled_from([1, -1, 2]))
+            neurons.append((s * w1, s * w2, s * b, draw(values)))
+    if draw(st.booleans()):  # three lines through one rational point
+        px, py = draw(values), draw(values)
+        for _ in range(3):
+            w1, w2 = draw(nonzero), draw(values)
+            neurons.append((w1, w2, -(w1 * px + w2 * py), draw(nonzero)))
+    if neurons and draw(st.booleans()):  # a duplicate on the same line, same orientation
+        w1, w2, b, v = draw(st.sampled_from(neurons))
+        neurons.append((2 * w1, 2 * w2, 2 * b, draw(values)))
+    if neurons and draw(st.booleans()):  # a cancelling copy: jumps v |s| and -v |s| add to 0
+        w1, w2, b, v = draw(st.sampled_from(neurons))
+        neurons.append((-w1, -w2, -b, -v))
+    if draw(st.booleans()):  # a constant neuron, no line
+        neurons.append((0, 0, draw(values), draw(values)))
+    if not neurons:
+        neurons.append((draw(values), draw(values), draw(values), draw(values)))
+    neurons = draw(st.permutations(neurons))
+    w = [[Fraction(n[0]), Fraction(n[1])] for n in neurons]
+    b = [Fraction(n[2]) for n in neurons]
+    v = [Fraction(n[3]) for n in neurons]
+    if floats:
+        return NetworkNd(*(np.array(t, dtype=float) for t in (w, b, v)))
+    return NetworkNd(w, b, v)
+
+
+@st.composite
+def plane_boxes(draw, floats: bool = False):
+    """A box ``(xlo, xhi, ylo, yhi)`` with an interior, on the same small grid as
+    :func:`plane_networks` (so lines and crossings often lie on its sides and corners)."""
+    values = dyadic_values if floats else small_rationals
+    xs = draw(st.lists(values, min_size=2, max_size=2, unique=True))
+    ys = draw(st.lists(values, min_size=2, max_size=2, unique=True))
+    return min(xs), max(xs), min(ys), max(ys)
+
+
 @st.composite
 def plane_datasets(draw, min_size: int = 1, max_size: int = 7, grid: int = 3):
     """Exact :class:`DatasetNd` in the plane on a small integer grid: collinear triples and

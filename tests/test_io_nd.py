@@ -388,9 +388,12 @@ def test_cli_refuses_dimension_mismatch_and_d2_in_one_line(tmp_path):
     save_network(NetworkNd([[1], [-1]], [0, 1], [1, 1]), tmp_path / "n1.json")
     save_data(DatasetNd([[1, 2], [-1, 0]], [1, 1]), tmp_path / "d2.csv")
     save_data(DatasetNd([[2], [-2]], [1, 1]), tmp_path / "d1.csv")
-    code, _, err = _run(["regions", "n2.json"], tmp_path)
-    assert code == 2 and err.startswith("pwl-kkt regions: error: regions for d = 2 networks:")
+    save_network(NetworkNd([[1, 0, 0]], [0], [1]), tmp_path / "n3.json")
+    code, _, err = _run(["regions", "n3.json"], tmp_path)  # regions reads d = 1 and d = 2
+    assert code == 2 and err.startswith("pwl-kkt regions: error: effective regions need")
     assert err.count("\n") == 1
+    code, out, _ = _run(["regions", "n2.json", "--json"], tmp_path)
+    assert code == 0 and json.loads(out)["count"] == 4
     for command in ("certify", "global", "margins", "limit"):
         code, _, err = _run([command, "n2.json", "d1.csv"], tmp_path)
         assert code == 2 and err.count("\n") == 1, err

@@ -117,3 +117,37 @@ def test_dual_plot_does_not_flag_an_optimum():
     ax = plot_dual(lam, [4, -4], [1, 1])
     assert not any("improving" in t.get_text() for t in ax.get_legend().get_texts())
     assert ax.get_title().endswith("<= 1")
+
+
+def test_plot_regions_2d_draws_regions_lines_data_and_support(tmp_path):
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    from pwl_kkt import NetworkNd, count_regions
+    from pwl_kkt.plot import plot_regions_2d
+
+    # x = 0 and y = 0 bend N; the pair on x + y = 1 cancels, so that line is not drawn.
+    net = NetworkNd([[1, 0], [0, 1], [1, 1], [-1, -1]], [0, 0, -1, 1], [1, -1, 1, -1])
+    data = ([[-1, -1], [1, 2], [2, -1]], [1, -1, 1])
+    ax = plot_regions_2d(net, data, lambdas=[0.5, 0.0, 0.25])
+    polys = next(c for c in ax.collections if isinstance(c, PolyCollection))
+    lines = next(c for c in ax.collections if isinstance(c, LineCollection))
+    window = (-1.3, 2.3, -1.3, 2.3)  # the data's range padded by 10%
+    assert np.allclose([*ax.get_xlim(), *ax.get_ylim()], window)
+    assert len(polys.get_paths()) == count_regions(net, box=window) == 4
+    assert len(lines.get_segments()) == 2
+    labels = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {"y = +1", "y = -1", "support points", "lines of N (2 in the window)"} <= labels
+    assert ax.get_title() == "4 effective linear regions on R^2 (4 in the window), width 4"
+    ax.figure.savefig(tmp_path / "regions.png")
+    assert (tmp_path / "regions.png").stat().st_size > 0
+
+
+def test_plot_regions_2d_names_the_dimension():
+    from pwl_kkt import InvalidDataError, InvalidNetworkError, NetworkNd
+    from pwl_kkt.plot import plot_regions_2d
+
+    net = NetworkNd([[1, 0]], [0], [1])
+    with pytest.raises(InvalidDataError, match="d = 2; got d = 3"):
+        plot_regions_2d(net, ([[0, 0, 0]], [1]))
+    with pytest.raises(InvalidNetworkError, match="d = 2; got d = 1"):
+        plot_regions_2d(NetworkNd([[1]], [0], [1]))

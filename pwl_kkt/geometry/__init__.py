@@ -1,8 +1,9 @@
 """Geometry of the network function and of the data: the exact piecewise-linear form, effective
-linear regions, and the activation patterns of points in the plane.
+linear regions (on the line and in the plane), and the activation patterns of points in the plane.
 """
 
 from .great_circles import CircleArrangement, circle_arrangement
+from .plane import PlaneLine, PlaneRegion, PlaneRegions, effective_lines
 from .plane_patterns import PlanePatterns, plane_activation_patterns
 from .pwl import (
     PiecewiseLinear,
@@ -32,6 +33,10 @@ __all__ = [
     "region_graph",
     "PlanePatterns",
     "plane_activation_patterns",
+    "PlaneLine",
+    "PlaneRegion",
+    "PlaneRegions",
+    "effective_lines",
     "CircleArrangement",
     "circle_arrangement",
 ]

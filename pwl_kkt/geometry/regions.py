@@ -14,6 +14,11 @@ predicate in the sense of CGAL's filtered kernels).
 
 Tolerance mode (``tol=...``) is a separate, approximate notion for trained
 networks, documented at :class:`Tolerance`.
+
+The same functions take a :class:`~pwl_kkt.model.network_nd.NetworkNd`: with ``d = 1`` it is
+the univariate network above; with ``d = 2`` the regions are the faces of an arrangement of
+lines, counted, listed and merged exactly by :mod:`pwl_kkt.geometry.plane` (a box
+``(xlo, xhi, ylo, yhi)`` in place of the interval).
 """
 
 from __future__ import annotations
@@ -25,8 +30,10 @@ import networkx as nx
 import numpy as np
 
 from .._rational import fraction_text, fraction_to_float, to_fraction
-from ..errors import InvalidValueError
+from ..errors import InvalidNetworkError, InvalidValueError
 from ..model.network import Network
+from ..model.network_nd import NetworkNd
+from . import plane
 from .pwl import piecewise_linear
 
 __all__ = [
@@ -452,25 +459,59 @@ def _clusters(t: np.ndarray, c: np.ndarray, tol: Tolerance) -> tuple[np.ndarray,
 # --- public entry points -----------------------------------------------------------------------
 
 
+def _dimension(net: object, interval: object, tol: object, box: object) -> Network | None:
+    """The univariate network to work on, or None for a 2-D network (options checked)."""
+    if isinstance(net, NetworkNd):
+        if net.d == 2:
+            if interval is not None:
+                raise InvalidValueError(
+                    "interval is for d = 1; give box=(xlo, xhi, ylo, yhi) for a 2-D network"
+                )
+            if tol is not None:
+                raise InvalidValueError(
+                    "tol: tolerance mode is for univariate networks; regions in the plane are "
+                    "exact only"
+                )
+            return None
+        if net.d != 1:
+            raise InvalidNetworkError(
+                f"effective regions need a network with d = 1 or d = 2; this one has d = {net.d}"
+            )
+        net = net.to_univariate()
+    if box is not None:
+        raise InvalidValueError("box is for 2-D networks; give interval=(lo, hi) for d = 1")
+    return net
+
+
 def linear_regions(
-    net: Network, interval: object = None, tol: float | Tolerance | None = None
-) -> LinearRegions:
+    net: Network | NetworkNd,
+    interval: object = None,
+    tol: float | Tolerance | None = None,
+    *,
+    box: object = None,
+) -> LinearRegions | plane.PlaneRegions:
     """The effective linear regions of ``net`` on R or on the closed interval ``[lo, hi]``.
 
     Parameters
     ----------
-    net : Network
-        Exact or float network (floats are taken as their exact values).
+    net : Network or NetworkNd
+        Exact or float network (floats are taken as their exact values); a
+        :class:`~pwl_kkt.model.network_nd.NetworkNd` with ``d = 1`` or ``d = 2``.
     interval : pair, optional
         ``(lo, hi)`` with ``lo <= hi``, read exactly (``"1/3"`` is one third).
     tol : float or Tolerance, optional
         Switch to the approximate tolerance mode described at :class:`Tolerance`.
+    box : (xlo, xhi, ylo, yhi), optional
+        For ``d = 2``: the regions meeting this open box (read exactly), clipped to it.
+        Default: a box holding every vertex of the arrangement, so every region appears,
+        the unbounded ones clipped.
 
     Returns
     -------
-    LinearRegions
+    LinearRegions or PlaneRegions
         Breakpoints (exact in exact mode), and every region with its interval,
-        slope and intercept.
+        slope and intercept; in the plane, :class:`~pwl_kkt.geometry.plane.PlaneRegions`:
+        the lines, and every region as an exact polygon with its gradient and offset.
 
     Examples
     --------
@@ -479,7 +520,13 @@ def linear_regions(
     2
     >>> linear_regions(net, interval=(1, 2)).count
     1
+    >>> linear_regions(NetworkNd([[1, 0], [0, 1]], [0, 0], [1, 1])).count  # the plane
+    4
     """
+    univariate = _dimension(net, interval, tol, box)
+    if univariate is None:
+        return plane._plane_regions(net, box)
+    net = univariate
     bounds = _check_interval(interval)
     if tol is not None:
         return _tolerance_regions(net, bounds, Tolerance.of(tol))
@@ -487,12 +534,21 @@ def linear_regions(
 
 
 def count_regions(
-    net: Network, interval: object = None, tol: float | Tolerance | None = None
+    net: Network | NetworkNd,
+    interval: object = None,
+    tol: float | Tolerance | None = None,
+    *,
+    box: object = None,
 ) -> int:
     """Effective number of linear regions: true breakpoints (inside the interval) + 1.
 
     Exact unless ``tol`` is given. Float networks take the fast filtered path:
     one sort of the float kinks, exact arithmetic only for float ties.
+
+    For a 2-D :class:`~pwl_kkt.model.network_nd.NetworkNd` it is the number of faces of
+    the arrangement of its lines, on R^2 or meeting the open ``box=(xlo, xhi, ylo, yhi)``:
+    ``1 + m + sum_P (mu_P - 1)`` over the m lines with nonzero jump and their intersection
+    points P (``mu_P`` lines through P), decided exactly (:mod:`pwl_kkt.geometry.plane`).
 
     Examples
     --------
@@ -500,7 +556,14 @@ def count_regions(
     2
     >>> count_regions(Network([3, 6], [-1, -2], [2, -1]))  # exact cancellation at 1/3
     1
+    >>> net = NetworkNd([[1, 0], [0, 1], [1, 1]], [0, 0, 0], [1, 1, 1])  # 3 lines through 0
+    >>> count_regions(net), count_regions(net, box=(1, 2, -1, 1))
+    (6, 2)
     """
+    univariate = _dimension(net, interval, tol, box)
+    if univariate is None:
+        return plane._count_plane(net, box)
+    net = univariate
     bounds = _check_interval(interval)
     if tol is not None:
         return _tolerance_regions(net, bounds, Tolerance.of(tol)).count
@@ -515,7 +578,7 @@ def count_regions(
 # --- graph view -------------------------------------------------------------------------------
 
 
-def region_graph(net: Network) -> nx.Graph:
+def region_graph(net: Network | NetworkNd, *, box: object = None) -> nx.Graph:
     """Adjacency graph of the raw pieces cut by every candidate kink, before merging.
 
     Nodes ``0..m`` are the intervals between consecutive distinct kink locations
@@ -531,12 +594,24 @@ def region_graph(net: Network) -> nx.Graph:
     dimensions the cells of a line arrangement give a planar graph, and merging
     is the same connected-components step (:func:`merged_regions`).
 
+    For a 2-D :class:`~pwl_kkt.model.network_nd.NetworkNd` the nodes are the faces cut by
+    every line of a neuron with ``w_j != 0`` inside ``box`` (default: a box holding every
+    vertex), with attributes ``vertices`` (exact polygon), ``gradient``, ``offset`` and
+    ``clipped``; edges join faces sharing a side and carry ``line`` and ``same_affine``.
+
     Examples
     --------
     >>> g = region_graph(Network([3, 6], [-1, -2], [2, -1]))
     >>> g.number_of_nodes(), g.edges[0, 1]["same_affine"]
     (2, True)
+    >>> g = region_graph(NetworkNd([[1, 0], [-1, 0]], [0, 0], [1, -1]))  # x = 0 cancels
+    >>> g.number_of_nodes(), len(merged_regions(g))
+    (2, 1)
     """
+    univariate = _dimension(net, None, None, box)
+    if univariate is None:
+        return plane._plane_graph(net, box)
+    net = univariate
     slope = intercept = Fraction(0)
     steps: dict[Fraction, list[Fraction]] = {}
     for wj, bj, vj in zip(*net.fractions()):
@@ -566,14 +641,20 @@ def region_graph(net: Network) -> nx.Graph:
     return graph
 
 
-def merged_regions(graph: nx.Graph) -> tuple[Region, ...]:
+def merged_regions(graph: nx.Graph) -> tuple[Region, ...] | tuple[plane.PlaneRegion, ...]:
     """Merge pieces joined by ``same_affine`` edges: one region per connected component.
+
+    A graph of a 2-D network (from :func:`region_graph`) gives
+    :class:`~pwl_kkt.geometry.plane.PlaneRegion` polygons: each component is one convex
+    region, the convex hull of its faces.
 
     Examples
     --------
     >>> merged_regions(region_graph(Network([1, -1], [0, 0], [1, 1])))[0].slope
     Fraction(-1, 1)
     """
+    if graph.graph.get("d") == 2:
+        return plane._merge_plane(graph)
     same = nx.Graph()
     same.add_nodes_from(graph.nodes)
     same.add_edges_from((a, c) for a, c, d in graph.edges(data=True) if d["same_affine"])

@@ -1,0 +1,141 @@
+"""Exact geometry in the plane, timed against the tools in use, in one run.
+
+Run: ``python benchmarks/bench_plane.py [--sections regions] [--widths 100 1000 5000]``
+
+Section ``regions``: random float networks N(x) = sum_j v_j relu(w_j . x + b_j) on R^2 of
+width k, with w_j, b_j, v_j standard normal rounded to float32 (so that Regioncam, which
+computes in float32, sees exactly the network that is counted). For each width it prints:
+
+- ``exact R2``: :func:`pwl_kkt.count_regions` on the whole plane, exact;
+- ``exact box``: the same inside the box (-S, S)^2, exact;
+- ``euler f64``: Euler's formula 1 + m + sum_P (mu_P - 1) with the crossings computed and
+  deduplicated in float64 inside the box: the floor of any count, with no exact decision;
+- ``regioncam``: Regioncam's face enumeration on the same box (float32 faces; ``pip install
+  regioncam``; skipped with a message when it is not installed, and above
+  ``--regioncam-max-width`` because its time grows like the number of faces times its
+  per-face cost);
+
+the counts, and the ratios regioncam / exact box (target: at least 100 at width 1000) and
+exact box / euler f64.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from pwl_kkt import NetworkNd, count_regions
+
+
+def best_of(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+# --- regions -------------------------------------------------------------------------------
+
+
+def random_network(k: int, seed: int = 0) -> NetworkNd:
+    """Standard normal parameters rounded to float32, held as float64."""
+    rng = np.random.default_rng(seed)
+    w, b, v = (rng.standard_normal(s).astype(np.float32).astype(np.float64)
+               for s in ((k, 2), k, k))
+    return NetworkNd(w, b, v)
+
+
+def euler_float64(net: NetworkNd, size: float) -> int:
+    """Euler's formula over float64 crossings inside (-size, size)^2, equal floats merged."""
+    w, b, _ = net.arrays()
+    a, c, d = w[:, 0], w[:, 1], b
+    # lines meeting the open box: the affine function changes sign over its corners
+    corners = np.array([[-size, -size], [-size, size], [size, -size], [size, size]])
+    vals = corners @ w.T + d
+    keep = (vals.max(axis=0) > 0) & (vals.min(axis=0) < 0)
+    a, c, d = a[keep], c[keep], d[keep]
+    m = a.size
+    points = []
+    step = max(1, 2**20 // max(m, 1))
+    for start in range(0, m, step):
+        rows = slice(start, min(m, start + step))
+        ai, ci, di = a[rows, None], c[rows, None], d[rows, None]
+        det = ai * c - ci * a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = (ci * d - di * c) / det
+            y = (di * a - ai * d) / det
+        upper = np.arange(m)[None, :] > np.arange(rows.start, rows.stop)[:, None]
+        inside = upper & (det != 0) & (np.abs(x) < size) & (np.abs(y) < size)
+        points.append(x[inside] + 1j * y[inside])
+    _, pairs = np.unique(np.concatenate(points), return_counts=True)
+    mu = (1 + np.sqrt(1 + 8 * pairs)) / 2  # a point of mu lines carries mu (mu - 1) / 2 pairs
+    return int(1 + m + np.sum(np.rint(mu) - 1))
+
+
+def regioncam_faces(net: NetworkNd, size: float) -> int:
+    import regioncam
+
+    w, b, v = net.arrays()
+    rc = regioncam.Regioncam(size=size)
+    rc.linear(np.ascontiguousarray(w.T, dtype=np.float32), b.astype(np.float32))
+    rc.relu()
+    rc.linear(v.reshape(-1, 1).astype(np.float32), np.zeros(1, dtype=np.float32))
+    return int(rc.num_faces)
+
+
+def regions_section(args: argparse.Namespace) -> None:
+    try:
+        import regioncam  # noqa: F401
+
+        have_regioncam = True
+    except ImportError:
+        have_regioncam = False
+        print("regioncam is not installed (pip install regioncam): its column is skipped")
+    size = args.box_size
+    print(f"effective regions of random width-k networks in the plane; box (-{size}, {size})^2")
+    print(
+        f"{'width':>6} {'exact R2 s':>11} {'exact box s':>12} {'euler f64 s':>12} "
+        f"{'regioncam s':>12} {'rc/exact':>9} {'exact/euler':>12}  counts (R2, box, euler, rc)"
+    )
+    for k in args.widths:
+        net = random_network(k)
+        box = (-size, size, -size, size)
+        t_r2, n_r2 = best_of(lambda net=net: count_regions(net), args.repeats)
+        t_box, n_box = best_of(lambda net=net, box=box: count_regions(net, box=box), args.repeats)
+        t_eu, n_eu = best_of(lambda net=net: euler_float64(net, size), args.repeats)
+        t_rc, n_rc, ratio = float("nan"), "-", "-"
+        if have_regioncam and k <= args.regioncam_max_width:
+            t_rc, n_rc = best_of(lambda net=net: regioncam_faces(net, size), 1)
+            ratio = f"{t_rc / t_box:.0f}"
+        elif have_regioncam:
+            n_rc = f"skipped (k > {args.regioncam_max_width})"
+        print(
+            f"{k:>6} {t_r2:>11.3f} {t_box:>12.3f} {t_eu:>12.3f} {t_rc:>12.2f} {ratio:>9} "
+            f"{t_box / t_eu:>12.1f}  {n_r2}, {n_box}, {n_eu}, {n_rc}",
+            flush=True,
+        )
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {"regions": regions_section}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", nargs="+", choices=sorted(SECTIONS), default=list(SECTIONS))
+    parser.add_argument("--widths", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--box-size", type=float, default=3.0, help="box (-S, S)^2")
+    parser.add_argument("--regioncam-max-width", type=int, default=1000)
+    args = parser.parse_args()
+    for name in args.sections:
+        print(f"\n== {name} ==")
+        SECTIONS[name](args)
+
+
+if __name__ == "__main__":
+    main()
