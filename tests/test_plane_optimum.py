@@ -34,7 +34,7 @@ from pwl_kkt.duality.optimum_plane import (
     global_max_margin_2d,
 )
 from pwl_kkt.geometry.great_circles import circle_arrangement
-from tests.strategies import plane_datasets, plane_multipliers
+from tests.strategies import exact_datasets, plane_datasets, plane_multipliers
 
 
 def _xt(row):
@@ -257,6 +257,26 @@ def test_float_network_margins_at_least_one():
     opt = global_max_margin_2d(x, y)
     margins = y * opt.network(x)
     assert margins.min() >= 1 - 1e-9  # balanced float copy of an exactly feasible network
+
+
+@given(exact_datasets(min_size=1, max_size=5))
+@settings(max_examples=12, deadline=None)
+def test_p_star_on_a_line_of_the_plane_equals_the_univariate_p_star(data1):
+    """A second input weight only adds to the norm when every x_2 is 0: the same problem."""
+    from pwl_kkt import global_max_margin
+
+    one = global_max_margin(data1, exact=False)
+    two = global_max_margin_2d(DatasetNd([[t, 0] for t in data1.x_exact], data1.y))
+    tol = 1e-6 * max(1.0, one.P_star)  # the univariate value is a solver float (1e-8 relative)
+    assert two.lower - tol <= one.P_star <= two.upper + tol
+
+
+def test_example_1_on_a_line_exact_value_and_regions():
+    from pwl_kkt import count_regions
+
+    opt = global_max_margin_2d([[4, 0], [-4, 0]], [1, 1])
+    assert opt.P_star_exact == "2*sqrt(17)/17" and opt.recheck([[4, 0], [-4, 0]], [1, 1])
+    assert opt.regions == count_regions(opt.network_exact) == 3
 
 
 # --- bad input -------------------------------------------------------------------------------

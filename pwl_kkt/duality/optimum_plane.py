@@ -88,9 +88,9 @@ class MaxMarginOptimum2d:
         ``max |G_q|`` exactly (``M = dual.max_sq``).
     lambdas : tuple of float
         The solver's multipliers of the margin constraints.
-    regions : int or None
-        Effective linear regions of ``network`` in the plane, when the planar region counter
-        is available.
+    regions : int
+        Effective linear regions of ``network_exact`` in the plane
+        (:func:`pwl_kkt.count_regions`, exact).
     n_patterns : int
         Activation patterns of the points (the empty one excluded); every one of them enters
         the proof of ``lower`` through the exact ``max |G_q|``.
@@ -122,7 +122,7 @@ class MaxMarginOptimum2d:
     multipliers_exact: tuple[Fraction, ...]
     dual: DualMaximum2d
     lambdas: tuple[float, ...]
-    regions: int | None
+    regions: int
     n_patterns: int
     seconds: float
     method: str = "full"
@@ -250,7 +250,7 @@ class MaxMarginOptimum2d:
             multipliers_exact=tuple(Fraction(t) for t in d["multipliers_exact"]),
             dual=DualMaximum2d.from_dict(d["dual"]),
             lambdas=tuple(float(t) for t in d["lambdas"]),
-            regions=None if d["regions"] is None else int(d["regions"]),
+            regions=int(d["regions"]),
             n_patterns=int(d["n_patterns"]),
             seconds=float(d["seconds"]),
             method=str(d.get("method", "full")),
@@ -702,7 +702,8 @@ def global_max_margin_2d(
         upper_text = str(sympy.Rational(upper_exact.numerator, upper_exact.denominator))
         network = _balanced(best_net)
     p_star = min(max(value, lower), upper)
-    regions = None
+    from ..geometry.regions import count_regions
+
     return MaxMarginOptimum2d(
         P_star=p_star,
         lower=lower,
@@ -715,7 +716,7 @@ def global_max_margin_2d(
         multipliers_exact=tuple(q),
         dual=dm,
         lambdas=tuple(float(t) for t in lam),
-        regions=regions,
+        regions=count_regions(best_net.to_exact()),
         n_patterns=len(masks),
         seconds=time.perf_counter() - t0,
         method=method,
