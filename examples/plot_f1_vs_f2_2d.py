@@ -14,7 +14,9 @@ the exact F1 and F2 asymptotes:
 
 1. margin vs width m, both layers trained vs the output layer only;
 2. test error vs the number of samples n;
-3. the predictors: decision boundary, linear regions, support points.
+3. the predictors: decision boundary, linear regions, support points;
+
+and draws the dual certificate of the F1 optimum on the sphere.
 
 All margins are normalised as ``min_i y_i N(x_i) / ||theta||^2`` (F1 optimum ``1 / (2 P*)``,
 F2 optimum ``1 / (2 sqrt(Q*))``).
@@ -50,6 +52,20 @@ opt = global_max_margin_2d(data)
 f2 = kernel_max_margin_2d(data)
 print(f"P* in [{opt.lower:.10f}, {opt.upper:.10f}] (proven; {opt.n_patterns} patterns)")
 print(f"F1 optimum margin 1/(2P*) = {opt.margin:.6f};  F2 optimum = {f2.normalized_margin:.6f}")
+
+# %%
+# The certificate: the dual function on the sphere
+# ------------------------------------------------
+# ``P* >= sum q / max |G_q|`` for any multipliers ``q >= 0`` (weak duality), with
+# ``G_q(u) = sum_i q_i y_i relu(u . (x_i, 1))`` on the unit sphere of ``u = (w_1, w_2, b)``.
+# For the optimum's multipliers ``|G_q|`` reaches its maximum, about 1, along the optimal
+# neurons' directions. The maximum is computed exactly (cells, arcs and vertices of the
+# arrangement of the great circles drawn thin); it exceeds 1 by the solver's accuracy, and
+# dividing ``q`` by it gives the proven lower end of the interval.
+from pwl_kkt import plot_dual_2d  # noqa: E402
+
+fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+plot_dual_2d(opt.multipliers_exact, data, resolution=241, ax=ax)
 
 # %%
 # Margin vs width

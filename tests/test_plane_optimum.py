@@ -378,3 +378,9 @@ def test_plot_dual_2d_marks_the_exact_maximum():
     assert ax.get_title() == "max |G| = sqrt(2) = 1.414 > 1 (exact)"
     ax = plot_dual_2d([Fraction(1, 2)], [[0, 0]], [1], resolution=61)
     assert ax.get_title().endswith("<= 1 (exact)")
+
+
+def test_too_many_points_are_refused_with_the_count():
+    x = np.random.default_rng(0).standard_normal((12, 2))
+    with pytest.raises(InvalidDataError, match=r"12 distinct points give about 134 cells"):
+        circle_arrangement(x, max_points=10)

@@ -38,7 +38,7 @@ from functools import cmp_to_key
 
 from ..errors import InvalidDataError
 
-__all__ = ["CircleArrangement", "circle_arrangement"]
+__all__ = ["MAX_POINTS", "CircleArrangement", "circle_arrangement"]
 
 Vec = tuple[int, int, int]
 
@@ -176,13 +176,19 @@ def _integer_points(
     return points, scales, index
 
 
-def circle_arrangement(x: object) -> CircleArrangement:
+MAX_POINTS = 1000  # ~10^6 cells, a few GB of Python objects: beyond, refuse rather than swap
+
+
+def circle_arrangement(x: object, *, max_points: int = MAX_POINTS) -> CircleArrangement:
     """The exact arrangement of the great circles ``(x_i, 1)^perp`` for points in the plane.
 
     Parameters
     ----------
     x : DatasetNd or sequence of pairs
         Points in R^2, read exactly (floats are their dyadic values).
+    max_points : int
+        Refuse more distinct points than this: ``m`` points give about ``m^2`` cells, each
+        held as Python objects (about 2.5 kB per cell, measured at ``m = 400``).
 
     Returns
     -------
@@ -191,7 +197,8 @@ def circle_arrangement(x: object) -> CircleArrangement:
     Raises
     ------
     InvalidDataError
-        Points that are not in the plane (the message names the dimension given).
+        Points that are not in the plane (the message names the dimension given), or more
+        than ``max_points`` distinct points.
 
     Examples
     --------
@@ -202,6 +209,12 @@ def circle_arrangement(x: object) -> CircleArrangement:
     6
     """
     points, scales, index = _integer_points(_plane_rows(x, "circle_arrangement"))
+    if len(points) > max_points:
+        m = len(points)
+        raise InvalidDataError(
+            f"{m} distinct points give about {m * m - m + 2:,} cells, more than the "
+            f"max_points = {max_points} the exact arrangement accepts (memory grows like m^2)"
+        )
     vertices, events, masks = [], [], []
     cells: dict[int, list[tuple[int, int]]] = {}
     for k, p in enumerate(points):
