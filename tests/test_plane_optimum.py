@@ -300,12 +300,33 @@ def test_example_1_on_a_line_exact_value_and_regions():
 # --- bad input -------------------------------------------------------------------------------
 
 
+def _f2_plane():
+    from pwl_kkt.duality import f2_plane
+
+    return f2_plane
+
+
+def _plot_dual_2d():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pwl_kkt import plot_dual_2d
+
+    return plot_dual_2d
+
+
+
 @pytest.mark.parametrize(
     "call",
     [
         lambda d: max_abs_dual_2d([1] * d.n, d),
         lambda d: global_max_margin_2d(d),
         lambda d: circle_arrangement(d),
+        lambda d: _f2_plane().kernel_max_margin_2d(d),
+        lambda d: _f2_plane().random_feature_max_margin_2d(d, n_features=5),
+        lambda d: _f2_plane().arccos_kernel_2d(d),
+        lambda d: _f2_plane().margin_report_2d(NetworkNd([[1, 0]], [0], [1]), d),
+        lambda d: _plot_dual_2d()([1] * d.n, d),
     ],
 )
 def test_plane_calls_name_the_dimension_they_need(call):

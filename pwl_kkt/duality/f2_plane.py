@@ -31,6 +31,8 @@ import numpy as np
 
 from .. import _seeding
 from ..errors import InvalidDataError, InvalidValueError
+from ..model.data import Dataset
+from ..model.data_nd import DatasetNd
 from ..model.network_nd import NetworkNd
 from .dual_plane import plane_dataset
 from .f2 import F2MaxMargin, MarginReport, _min_norm_margin, _result
@@ -46,10 +48,12 @@ __all__ = [
 
 
 def _augmented(points: object, name: str) -> np.ndarray:
-    if hasattr(points, "x_float") and hasattr(points, "d"):
-        if points.d != 2:  # type: ignore[union-attr]
+    if isinstance(points, Dataset):
+        raise InvalidDataError(f"{name} needs points in the plane (d = 2); got d = 1")
+    if isinstance(points, DatasetNd):
+        if points.d != 2:
             raise InvalidDataError(f"{name} needs points in the plane (d = 2); got d = {points.d}")
-        arr = np.asarray(points.x_float, dtype=np.float64)  # type: ignore[union-attr]
+        arr = np.asarray(points.x_float, dtype=np.float64)
     else:
         try:
             arr = np.asarray(points, dtype=np.float64)
