@@ -75,11 +75,11 @@ plot_dual_2d(opt.multipliers_exact, data, resolution=241, ax=ax)
 # max-margin solution (Soudry et al. 2018), so the output-only curve is the random-feature
 # max margin itself, computed directly.
 widths = [16, 64, 256]
-both, output_only = [], []
+both, output_only, trained = [], [], {}
 for m in widths:
     net0 = init_network(m, d=2, scale=0.1, seed=m)
-    net, _ = train(net0, data, loss="logistic", steps=4000, max_time=8.0, progress=False)
-    both.append(margin_report(net, data, optimum=opt).network)
+    trained[m], _ = train(net0, data, loss="logistic", steps=4000, max_time=8.0, progress=False)
+    both.append(margin_report(trained[m], data, optimum=opt).network)
     output_only.append(
         np.mean([random_feature_max_margin_2d(data, n_features=m, seed=s).normalized_margin
                  for s in range(3)])
@@ -131,41 +131,33 @@ ax.legend(fontsize="small")
 # %%
 # The predictors
 # --------------
-# Left: the exact F1 optimum, a network with few neurons; each neuron bends the function
-# along one line (drawn), and the lines cut the plane into linear regions (shaded by their
-# activation pattern). Circled: the support points, where the proof's multipliers are
-# positive. Right: the F2 kernel predictor, smooth, with every point a support vector.
-grid = np.linspace(-1.1, 1.1, 301)
+# Left: a network trained on both layers (width 64 above), with its effective linear
+# regions coloured and the lines where it bends: its neurons gather on a few lines.
+# Middle: the exact F1 optimum, a network with few neurons; circled, the support points,
+# where the proof's multipliers are positive. Right: the F2 kernel predictor, smooth.
+# Black: the decision boundaries N = 0.
+from pwl_kkt import plot_regions_2d  # noqa: E402
+
+box = (-1.1, 1.1, -1.1, 1.1)
+grid = np.linspace(-1.1, 1.1, 221)
 G1, G2 = np.meshgrid(grid, grid)
 pts = np.c_[G1.ravel(), G2.ravel()]
-net = opt.network
-W, b, v = net.arrays()
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
+net = trained[64]
+fig, axes = plt.subplots(1, 3, figsize=(13, 4.4), layout="constrained")
+plot_regions_2d(net, data, box=box, ax=axes[0])
+plot_regions_2d(opt.network, data, box=box, ax=axes[1],
+                lambdas=[float(q) for q in opt.multipliers_exact])
+h = kernel_predictor(data)(pts)
+axes[2].contourf(G1, G2, np.sign(h).reshape(G1.shape), levels=[-2, 0, 2],
+                 colors=["#f4cccc", "#cfe2f3"], alpha=0.7)
+for label, color in ((1, "tab:blue"), (-1, "tab:red")):
+    axes[2].scatter(*data.x_float[data.y == label].T, s=18, color=color, zorder=3)
 for ax, values, title in (
-    (axes[0], net(pts), f"F1 optimum: width {net.width}"),
-    (axes[1], kernel_predictor(data)(pts), "F2 (kernel) optimum"),
+    (axes[0], net(pts), f"both layers trained, width {net.width}"),
+    (axes[1], opt.network(pts), f"F1 optimum (exact): width {opt.network.width}"),
+    (axes[2], h, "F2 optimum (kernel)"),
 ):
-    ax.contourf(G1, G2, np.sign(values).reshape(G1.shape), levels=[-2, 0, 2],
-                colors=["#f4cccc", "#cfe2f3"], alpha=0.7)
     ax.contour(G1, G2, values.reshape(G1.shape), levels=[0.0], colors="black", linewidths=1.5)
-    ax.set_title(title)
+    ax.set_title(title, fontsize="medium")
     ax.set_aspect("equal")
-    ax.set_xlim(-1.1, 1.1)
-    ax.set_ylim(-1.1, 1.1)
-_, codes = np.unique(pts @ W.T + b > 0, axis=0, return_inverse=True)
-axes[0].pcolormesh(G1, G2, codes.reshape(G1.shape) % 7, cmap="Pastel2", alpha=0.35,
-                   shading="auto")
-for wj, bj in zip(W, b):  # the line w . x + b = 0 of each neuron
-    if abs(wj[1]) > abs(wj[0]):
-        axes[0].plot(grid, -(wj[0] * grid + bj) / wj[1], color="0.4", lw=0.8)
-    else:
-        axes[0].plot(-(wj[1] * grid + bj) / wj[0], grid, color="0.4", lw=0.8)
-support = np.array([q > 0 for q in opt.multipliers_exact])
-for ax in axes:
-    for label, color in ((1, "tab:blue"), (-1, "tab:red")):
-        mask = data.y == label
-        ax.scatter(*data.x_float[mask].T, s=22, color=color, zorder=3)
-axes[0].scatter(*data.x_float[support].T, s=110, facecolors="none", edgecolors="darkorange",
-                lw=1.6, zorder=4, label="support points")
-axes[0].legend(loc="lower left", fontsize="small")
 plt.show()
