@@ -1,6 +1,7 @@
 """Exact geometry in the plane, timed against the tools in use, in one run.
 
-Run: ``python benchmarks/bench_plane.py [--sections regions] [--widths 100 1000 5000]``
+Run: ``python benchmarks/bench_plane.py [--sections regions pstar] [--widths 100 1000 5000]
+[--sizes 50 100 200] [--full]``
 
 Section ``regions``: random float networks N(x) = sum_j v_j relu(w_j . x + b_j) on R^2 of
 width k, with w_j, b_j, v_j standard normal rounded to float32 (so that Regioncam, which
@@ -17,6 +18,19 @@ computes in float32, sees exactly the network that is counted). For each width i
 
 the counts, and the ratios regioncam / exact box (target: at least 100 at width 1000) and
 exact box / euler f64.
+
+Section ``pstar``: ``n`` Gaussian points in the plane labelled by a circle (``||x|| > 1``).
+For each ``n`` it prints:
+
+- ``exact``: :func:`~pwl_kkt.global_max_margin_2d` (column generation over the exact patterns,
+  the sparse network, and the proven interval ``[lower, upper]`` of ``P*``: exact
+  ``max |G_q|`` on S^2 and an exactly feasible network); its time includes the certificate.
+  Target: ``n = 100`` in under 60 s, certified.
+- ``sampled``: the program over the patterns of as many random directions as there are exact
+  patterns (what public convex-ReLU code does; here with the same cones and margin rows, so
+  only the missing patterns differ): its time, the distinct patterns it found, its value and
+  the value gap ``(value - P*) / P*`` (a restriction: never below ``P*``).
+- with ``--full``: the whole exact program solved at once (``method="full"``).
 """
 
 from __future__ import annotations
@@ -121,7 +135,46 @@ def regions_section(args: argparse.Namespace) -> None:
         )
 
 
-SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {"regions": regions_section}
+# --- P* over the exact patterns ----------------------------------------------------------------
+
+
+def circle_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 2))
+    return x, np.where(np.hypot(x[:, 0], x[:, 1]) > 1.0, 1, -1)
+
+
+def pstar_section(args: argparse.Namespace) -> None:
+    from pwl_kkt import global_max_margin_2d
+    from pwl_kkt.duality.optimum_plane import _sampled_program
+
+    print("P* of n Gaussian points labelled by the unit circle: exact patterns vs sampled ones")
+    print(f"{'n':>4} {'patterns':>8} {'exact s':>8} {'lower':>14} {'upper':>14} {'rel gap':>8} "
+          f"{'width':>5} | {'sampled s':>9} {'found':>6} {'value':>14} {'value gap':>9}"
+          + (f" | {'full s':>7} {'full value':>14}" if args.full else ""))
+    for n in args.sizes:
+        x, y = circle_data(n)
+        t_exact, opt = best_of(lambda x=x, y=y: global_max_margin_2d(x, y), 1)
+        t_samp, (value, found) = best_of(
+            lambda x=x, y=y, k=opt.n_patterns: _sampled_program(x, y, n_directions=k, seed=1), 1
+        )
+        gap = (value - opt.P_star) / opt.P_star
+        line = (f"{n:>4} {opt.n_patterns:>8} {t_exact:>8.2f} {opt.lower:>14.9f} "
+                f"{opt.upper:>14.9f} {opt.gap / opt.upper:>8.1e} {opt.network.width:>5} | "
+                f"{t_samp:>9.2f} {found:>6} {value:>14.9f} {gap:>9.2e}")
+        if args.full:
+            t_full, full = best_of(
+                lambda x=x, y=y: global_max_margin_2d(x, y, method="full"), 1
+            )
+            line += f" | {t_full:>7.1f} {full.P_star:>14.9f}"
+        print(line, flush=True)
+    print("lower, upper: proven bounds on P*; value gap: what the sampled patterns miss")
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "regions": regions_section,
+    "pstar": pstar_section,
+}
 
 
 def main() -> None:
@@ -131,6 +184,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--box-size", type=float, default=3.0, help="box (-S, S)^2")
     parser.add_argument("--regioncam-max-width", type=int, default=1000)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200],
+                        help="pstar: numbers of points")
+    parser.add_argument("--full", action="store_true", help="pstar: also the full program")
     args = parser.parse_args()
     for name in args.sections:
         print(f"\n== {name} ==")

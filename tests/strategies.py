@@ -744,3 +744,20 @@ def dyadic_datasets_nd(draw, d: int, min_size: int = 1, max_size: int = 10):
     rows = draw(st.lists(points, min_size=min_size, max_size=max_size, unique=True))
     y = draw(st.lists(st.sampled_from([-1, 1]), min_size=len(rows), max_size=len(rows)))
     return DatasetNd(np.array([[float(q) for q in r] for r in rows]).reshape(len(rows), d), y)
+def plane_datasets(draw, min_size: int = 1, max_size: int = 7, grid: int = 3):
+    """Exact :class:`DatasetNd` in the plane on a small integer grid: collinear triples and
+    repeated points (with one label, so the data stay separable) are common."""
+    from pwl_kkt import DatasetNd
+
+    coord = st.integers(-grid, grid)
+    pts = draw(st.lists(st.tuples(coord, coord), min_size=min_size, max_size=max_size))
+    labels = {p: draw(st.sampled_from([-1, 1])) for p in pts}
+    return DatasetNd([list(p) for p in pts], [labels[p] for p in pts])
+
+
+@st.composite
+def plane_multipliers(draw, n: int):
+    """Multipliers ``lambda_i >= 0`` with small denominators (many exact ties), some zero."""
+    return draw(st.lists(
+        st.builds(Fraction, st.integers(0, 4), st.integers(1, 3)), min_size=n, max_size=n
+    ))
