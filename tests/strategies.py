@@ -744,6 +744,9 @@ def dyadic_datasets_nd(draw, d: int, min_size: int = 1, max_size: int = 10):
     rows = draw(st.lists(points, min_size=min_size, max_size=max_size, unique=True))
     y = draw(st.lists(st.sampled_from([-1, 1]), min_size=len(rows), max_size=len(rows)))
     return DatasetNd(np.array([[float(q) for q in r] for r in rows]).reshape(len(rows), d), y)
+
+
+@st.composite
 def plane_datasets(draw, min_size: int = 1, max_size: int = 7, grid: int = 3):
     """Exact :class:`DatasetNd` in the plane on a small integer grid: collinear triples and
     repeated points (with one label, so the data stay separable) are common."""
