@@ -18,7 +18,7 @@ from .model.data_nd import DatasetNd
 from .model.network import Network
 from .model.network_nd import NetworkNd
 
-__all__ = ["plot_dual", "plot_network", "plot_regions_2d", "plot_window"]
+__all__ = ["plot_dual", "plot_dual_2d", "plot_network", "plot_regions_2d", "plot_window"]
 
 _LABEL_COLORS = {1: "tab:blue", -1: "tab:red"}
 
@@ -383,3 +383,87 @@ def plot_regions_2d(
     if segments or points is not None:
         ax.legend(loc="best", fontsize="small")
     return ax
+
+
+def plot_dual_2d(
+    lambdas: Sequence[float],
+    x: object,
+    y: object = None,
+    *,
+    resolution: int = 361,
+    exact: bool = True,
+    ax: object = None,
+) -> object:
+    """Heat map of ``|G(u)|`` on the sphere S^2 (longitude/latitude) with the level 1 contour.
+
+    ``G(u) = sum_i lambda_i y_i relu(u . (x_i, 1))`` for data in the plane and
+    ``u = (cos(lat) cos(lon), cos(lat) sin(lon), sin(lat)) = (w_1, w_2, b)``. By weak duality,
+    ``|G| <= 1`` everywhere proves that ``sum lambda`` bounds ``P*`` from below; the region inside
+    the level 1 contour names improving neurons. With ``exact`` the exact maximum
+    (:func:`~pwl_kkt.duality.dual_plane.max_abs_dual_2d`) is marked and given in the title; the
+    great circles ``xt_i^perp`` (where ``G`` bends) are drawn thin.
+
+    Parameters
+    ----------
+    lambdas : sequence of float
+        Multipliers ``lambda_i >= 0``.
+    x, y : data
+        A :class:`DatasetNd` with ``d = 2`` or the two sequences.
+    resolution : int
+        Grid points along the longitude (half as many along the latitude).
+    exact : bool
+        Compute and mark the exact maximum.
+    ax : matplotlib Axes, optional
+        Draw here (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_dual_2d([1, 1], [[1, 0], [-1, 0]], [1, -1], resolution=91)
+    >>> ax.get_title()
+    'max |G| = sqrt(2) = 1.414 > 1 (exact)'
+    """
+    from .duality.dual_plane import max_abs_dual_2d, plane_dataset
+
+    ax = _axes(ax)
+    data = plane_dataset(x, y, "plot_dual_2d")
+    lam = np.asarray([float(t) for t in lambdas], dtype=np.float64)
+    lon = np.linspace(-np.pi, np.pi, int(resolution))
+    lat = np.linspace(-np.pi / 2, np.pi / 2, max(3, int(resolution) // 2 + 1))
+    LON, LAT = np.meshgrid(lon, lat)
+    U = np.stack([np.cos(LAT) * np.cos(LON), np.cos(LAT) * np.sin(LON), np.sin(LAT)], axis=-1)
+    X = np.c_[data.x_float, np.ones(data.n)]
+    G = np.maximum(U @ X.T, 0.0) @ (lam * data.y)
+    deg = 180.0 / np.pi
+    mesh = ax.pcolormesh(LON * deg, LAT * deg, np.abs(G), shading="auto", cmap="viridis")
+    ax.figure.colorbar(mesh, ax=ax, label="|G(u)|")
+    if np.abs(G).max() > 1:
+        ax.contour(LON * deg, LAT * deg, np.abs(G), levels=[1.0], colors="tab:red",
+                   linewidths=1.5)
+    for xt in X:  # the great circle xt^perp: b = -(w . x), i.e. tan(lat) = -x . (cos, sin)(lon)
+        ax.plot(lon * deg, np.arctan(-(xt[0] * np.cos(lon) + xt[1] * np.sin(lon))) * deg,
+                color="white", lw=0.4, alpha=0.5)
+    title = f"max |G| on the grid = {float(np.abs(G).max()):.4g}"
+    if exact:
+        m = max_abs_dual_2d(lambdas, data)
+        d = np.array([float(t) for t in m.direction])
+        d /= np.linalg.norm(d)
+        ax.plot(np.arctan2(d[1], d[0]) * deg, np.arcsin(d[2]) * deg, marker="*", ms=14,
+                color="tab:red", mec="white", label="exact maximiser")
+        verdict = "<= 1" if m.max_sq <= 1 else "> 1"
+        text = str(m.max_abs)
+        shown = f"{text} = {m.interval[1]:.4g}" if len(text) <= 24 else f"{m.interval[1]:.10g}"
+        title = f"max |G| = {shown} {verdict} (exact)"
+        ax.legend(loc="lower left", fontsize="small")
+    ax.set_xlabel("longitude of u = (w_1, w_2, b)  [degrees]")
+    ax.set_ylabel("latitude (towards b > 0)  [degrees]")
+    ax.set_xlim(-180, 180)
+    ax.set_ylim(-90, 90)
+    ax.set_title(title, fontsize="medium")
+    return ax
+

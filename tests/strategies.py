@@ -586,6 +586,186 @@ def signed_zero_twins(draw, max_width: int = 4):
     w, v = array(k, d), array(k)
     b = array(k) if draw(st.booleans()) else None
     return NetworkNd(w, b, v), NetworkNd(flip(w), flip(b), flip(v))
+# --- KKT on R^d (issue 11) -------------------------------------------------------------------
+
+_TURNS = [(Fraction(3, 5), Fraction(4, 5)), (Fraction(4, 5), Fraction(-3, 5)),
+          (Fraction(12, 13), Fraction(5, 13)), (Fraction(-8, 17), Fraction(15, 17))]
+
+
+def rotate_plane(vec, a: int, b: int, turn):
+    """``vec`` turned in the plane of coordinates a and b by the rational rotation ``(c, s)``."""
+    c, s = turn
+    out = list(vec)
+    out[a], out[b] = c * vec[a] - s * vec[b], s * vec[a] + c * vec[b]
+    return out
+
+
+@st.composite
+def kkt_instances_nd(draw, dims=(2, 3)):
+    """Exact KKT points of Problem (4) on R^d, by construction, d drawn from ``dims``.
+
+    Families: (g) clusters of mirrored support points with neurons pointing at their centres
+    (``pwl_kkt.kkt._synth_nd``, with or without hidden biases); (r) a univariate instance
+    (``kkt_instances``, Clarke weights included) embedded in the first coordinate and turned by
+    rational rotations, with points off the line added where the margin only grows. A global
+    scale and a neuron permutation are drawn on top.
+    """
+    from pwl_kkt import DatasetNd, NetworkNd
+    from pwl_kkt.kkt._synth_nd import kkt_instance_nd
+
+    d = draw(st.sampled_from(dims))
+    if draw(st.booleans()):
+        bias = draw(st.booleans())
+        clusters = draw(st.integers(1, d + 1))
+        pairs = draw(st.integers(0, 2))
+        per = 2 * pairs if pairs else 1
+        k = draw(st.integers(clusters, clusters + 4))
+        n = clusters * per + draw(st.integers(0, 4))
+        seed = draw(st.integers(0, 10**6))
+        net, data = kkt_instance_nd(d, k, n, clusters=clusters, pairs=pairs, bias=bias, seed=seed)
+    else:
+        uni, udata = draw(kkt_instances())
+        w, b, v = uni.fractions()
+        rows = [[wj] + [Fraction(0)] * (d - 1) for wj in w]
+        pts = [[xi] + [Fraction(0)] * (d - 1) for xi in udata.x_exact]
+        ys = udata.y.tolist()
+        for xi, yi in zip(list(udata.x_exact), list(ys)):
+            # the network ignores coordinates 2..d, so moved copies of a point keep its margin;
+            # copies of non-support points only (a support copy would enter the system)
+            off = draw(st.sampled_from([Fraction(1), Fraction(-2)]))
+            if yi * uni.exact_value(xi) > min(yi2 * uni.exact_value(x2)
+                                              for x2, yi2 in zip(udata.x_exact, ys)):
+                pts.append([xi, off] + [Fraction(0)] * (d - 2))
+                ys.append(yi)
+        for a, c in ((0, 1), (1, d - 1)) if d > 2 else ((0, 1),):
+            turn = draw(st.sampled_from(_TURNS))
+            rows = [rotate_plane(r, a, c, turn) for r in rows]
+            pts = [rotate_plane(p, a, c, turn) for p in pts]
+        net, data = NetworkNd(rows, b, v), DatasetNd(pts, ys)
+    net = net.scaled(draw(positive_rationals))
+    order = draw(st.permutations(range(net.width)))
+    return net.permuted(order), data
+
+
+def _margins_nd(net, data) -> list[Fraction]:
+    return [int(yi) * net.exact_value(xi) for xi, yi in zip(data.x_exact, data.y.tolist())]
+
+
+def _rebuilt_nd(net, w, b, v):
+    from pwl_kkt import NetworkNd
+
+    return NetworkNd(w, b if net.has_bias else None, v)
+
+
+@st.composite
+def perturbed_kkt_instances_nd(draw, dims=(2, 3)):
+    """A KKT instance on R^d with one parameter moved by a small rational (usually not KKT).
+
+    Draws are rejected (``assume``) when the perturbation misclassifies a point.
+    """
+    from hypothesis import assume
+
+    net, data = draw(kkt_instances_nd(dims))
+    w, b, v = ([list(r) for r in net.fractions()[0]], list(net.fractions()[1]),
+               list(net.fractions()[2]))
+    j = draw(st.integers(0, net.width - 1))
+    step = draw(st.sampled_from([Fraction(1, 7), Fraction(-1, 7), Fraction(1, 3)]))
+    where = draw(st.sampled_from(["w", "v"] + (["b"] if net.has_bias else [])))
+    if where == "w":
+        w[j][draw(st.integers(0, net.d - 1))] += step
+    elif where == "b":
+        b[j] += step
+    else:
+        v[j] += step
+    new = _rebuilt_nd(net, w, b, v)
+    assume(all(q > 0 for q in _margins_nd(new, data)))
+    return new, data
+
+
+@st.composite
+def rotated_kkt_instances_nd(draw, dims=(2, 3)):
+    """A KKT instance on R^d with one neuron's ``u_j = (w_j, b_j)`` turned by a rational rotation.
+
+    The neuron stays balanced (``|v_j| = ||u_j||``), so only the multiplier system (a Farkas
+    vector when it fails) can tell whether the point is still KKT.
+    """
+    from hypothesis import assume
+
+    net, data = draw(kkt_instances_nd(dims))
+    w, b, v = net.fractions()
+    live = [j for j in range(net.width) if v[j]]
+    assume(live)
+    j = draw(st.sampled_from(live))
+    u = list(w[j]) + ([b[j]] if net.has_bias else [])
+    a, c = draw(st.sampled_from([(p, q) for p in range(len(u)) for q in range(p + 1, len(u))]))
+    u = rotate_plane(u, a, c, draw(st.sampled_from(_TURNS)))
+    w = [list(r) for r in w]
+    b = list(b)
+    w[j] = u[: net.d]
+    if net.has_bias:
+        b[j] = u[net.d]
+    new = _rebuilt_nd(net, w, b, v)
+    assume(all(q > 0 for q in _margins_nd(new, data)))
+    return new, data
+
+
+@st.composite
+def dyadic_networks_nd(draw, d: int | None = None, max_width: int = 6, bias: bool | None = None):
+    """Float :class:`NetworkNd` with small dyadic entries (d drawn in 1..3 unless given).
+
+    With :func:`dyadic_datasets_nd` every pre-activation ``w_j . x_i + b_j`` is exact in
+    float64 whatever the summation order, so kinks exactly on data points are frequent and
+    every engine agrees on them.
+    """
+    import numpy as np
+
+    from pwl_kkt import NetworkNd
+
+    d = draw(st.integers(1, 3)) if d is None else d
+    k = draw(st.integers(1, max_width))
+    has_bias = draw(st.booleans()) if bias is None else bias
+
+    def block(*shape: int) -> np.ndarray:
+        size = int(np.prod(shape))
+        values = draw(st.lists(dyadic_values, min_size=size, max_size=size))
+        return np.array([float(q) for q in values]).reshape(shape)
+
+    return NetworkNd(block(k, d), block(k) if has_bias else None, block(k))
+
+
+@st.composite
+def dyadic_datasets_nd(draw, d: int, min_size: int = 1, max_size: int = 10):
+    """Float :class:`DatasetNd` in R^d with distinct small dyadic points and any labels."""
+    import numpy as np
+
+    from pwl_kkt import DatasetNd
+
+    points = st.tuples(*[dyadic_values] * d)
+    rows = draw(st.lists(points, min_size=min_size, max_size=max_size, unique=True))
+    y = draw(st.lists(st.sampled_from([-1, 1]), min_size=len(rows), max_size=len(rows)))
+    return DatasetNd(np.array([[float(q) for q in r] for r in rows]).reshape(len(rows), d), y)
+
+
+@st.composite
+def plane_datasets(draw, min_size: int = 1, max_size: int = 7, grid: int = 3):
+    """Exact :class:`DatasetNd` in the plane on a small integer grid: collinear triples and
+    repeated points (with one label, so the data stay separable) are common."""
+    from pwl_kkt import DatasetNd
+
+    coord = st.integers(-grid, grid)
+    pts = draw(st.lists(st.tuples(coord, coord), min_size=min_size, max_size=max_size))
+    labels = {p: draw(st.sampled_from([-1, 1])) for p in pts}
+    return DatasetNd([list(p) for p in pts], [labels[p] for p in pts])
+
+
+@st.composite
+def plane_multipliers(draw, n: int):
+    """Multipliers ``lambda_i >= 0`` with small denominators (many exact ties), some zero."""
+    return draw(st.lists(
+        st.builds(Fraction, st.integers(0, 4), st.integers(1, 3)), min_size=n, max_size=n
+    ))
+
+
 
 
 # --- orthogonally separable data (Phuong & Lampert 2021) --------------------------------------

@@ -24,10 +24,12 @@ from pwl_kkt import (
     kkt_instance,
     kkt_limit,
     prove_kkt_point,
+    teacher_labels,
     teacher_student_setup,
     train,
     verify_kkt_exact,
 )
+from pwl_kkt.kkt import _reduced as rd
 
 EX1 = (Network([0, 0], [1, 0], [1, 0]), [4, -4], [1, 1])
 
@@ -172,3 +174,78 @@ def test_a_kkt_point_with_a_zero_multiplier_is_reported_not_proven():
     assert verify_kkt_exact(net, *data).lambdas == (1, 0)
     proof = prove_kkt_point(net, *data)
     assert not proof.proven and "multiplier" in proof.reason
+
+
+def _teacher_start(teacher: Network, x: np.ndarray, init: Network | None = None) -> Network:
+    """An untrained network that separates teacher-labelled ``x``.
+
+    The teacher, one constant neuron shifting it down by ``e``, half its smallest positive
+    value on ``x`` (labels use sign(0) = -1, so every point is then strictly correct), and the
+    neurons of ``init`` scaled so that their sum stays within ``e / 2`` on every point.
+    """
+    tw, tb, tv = teacher.to_float().arrays()
+    values = teacher.to_float()(x)
+    e = 0.5 * float(values[values > 0].min())
+    iw, ib, iv = init.arrays() if init is not None else (np.zeros(0),) * 3
+    if iv.size:
+        size = float((np.abs(iv) @ np.maximum(np.outer(iw, x) + ib[:, None], 0.0)).max())
+        iv = iv * (0.5 * e / size)
+    return Network(np.r_[tw, 0.0, iw], np.r_[tb, math.sqrt(e), ib], np.r_[tv, -math.sqrt(e), iv])
+
+
+def test_groups_with_one_pattern_on_the_support_are_merged():
+    # The reduced system sees a group only through its pattern on the support: two groups of
+    # one sign holding the same support points are one unknown c_A (a singular Jacobian).
+    data, _ = rd.sorted_data(np.array([-3.0, -2.0, -1.0, 1.0, 1.5, 2.0, 3.0]),
+                             np.array([1, 1, 1, -1, -1, -1, -1]))
+    # active left of 1.25, left of 1.75 (differ by the non-support x = 1.5), left of -1.5
+    w, b, v = np.array([-1.0, -2.0, -1.0]), np.array([1.25, 3.5, -1.5]), np.array([1, 0.25, 1])
+    groups = rd.groups_of(w, b, v, data)
+    assert groups.m == 3
+    support = np.array([2, 3])  # x = -1 and x = 1
+    merged = rd.merge_same_pattern(groups, support, rd.targets(groups, w, b, v)[2], v)
+    assert merged.m == 2
+    g = merged.group_of[0]
+    assert merged.group_of[1] == g != merged.group_of[2]
+    assert (merged.start[g], merged.stop[g]) == (0, 4)  # the range of the larger member
+    assert merged.share[0] == 1 / 1.0625 and merged.share[1] == 0.0625 / 1.0625
+
+
+def test_limit_with_large_multipliers_is_judged_at_the_rounding_level():
+    # Two points 1e-3 apart with opposite labels at each sign change of the teacher: the
+    # multipliers are ~1e3, the terms of the reduced system ~1e6 cancel, and |F| cannot get
+    # below ~1e-10 in float64. Newton is accepted at that level; the proof decides.
+    setup = teacher_student_setup(2, 40, 3, seed=0)
+    tw, tb, _ = setup.teacher.to_float().arrays()
+    x = np.concatenate([setup.data.x_float, [z + d for z in -tb / tw for d in (-5e-4, 5e-4)]])
+    y = teacher_labels(setup.teacher, x)
+    lim = kkt_limit(_teacher_start(setup.teacher, x), x, y, prove=True)
+    assert max(lim.lambdas) > 500
+    assert lim.converged and lim.eps <= 1e-9, lim.reason  # issue 10's eps target
+    assert lim.proof.proven and lim.proof.regions == 3, lim.proof.reason
+
+
+@pytest.mark.slow
+def test_limit_of_a_student_just_separated_is_proven():
+    # At first separation the convex program keeps several groups whose ranges differ only
+    # by non-support points (one pattern on the support); merged, Newton converges.
+    setup = teacher_student_setup(2, 100, 1000, seed=1)
+    net, hist = train(setup.init, setup.data, steps=20_000, lr=0.05, record_every=10,
+                      progress=False, callback=lambda step, net, row: row["margin"] > 0)
+    assert hist.separated
+    lim = kkt_limit(net, setup.data, prove=True)
+    assert lim.converged and lim.eps <= 1e-9, lim.reason
+    assert lim.proof.proven, lim.proof.reason
+
+
+@pytest.mark.slow
+def test_limit_at_ten_thousand_points_is_proven():
+    # n = 10^4: support points 2e-4 apart with opposite labels, multipliers ~5e3, margins of
+    # the polished network accurate to ~1e-9; the final pass reads the support at the
+    # prover's tolerance (1e-8) and the result is proven.
+    setup = teacher_student_setup(2, 10_000, 100, seed=0)
+    init = Network(*(a[:97] for a in setup.init.arrays()))
+    net = _teacher_start(setup.teacher, setup.data.x_float, init)
+    lim = kkt_limit(net, setup.data, prove=True)
+    assert lim.converged and lim.eps <= 1e-9, lim.reason
+    assert lim.proof.proven and lim.proof.regions == 3, lim.proof.reason

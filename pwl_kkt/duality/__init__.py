@@ -8,6 +8,17 @@ from .dual import (
     dual_value_exact,
     max_abs_dual,
 )
+from .dual_nd import (
+    DualBound,
+    dual_function_nd,
+    dual_value_exact_nd,
+    max_abs_dual_nd,
+)
+from .dual_plane import (
+    DualMaximum2d,
+    dual_value_2d,
+    max_abs_dual_2d,
+)
 from .f2 import (
     F2MaxMargin,
     MarginReport,
@@ -18,9 +29,19 @@ from .f2 import (
     random_directions,
     random_feature_max_margin,
 )
+from .f2_plane import (
+    arccos_kernel_2d,
+    kernel_max_margin_2d,
+    margin_report_2d,
+    random_feature_max_margin_2d,
+)
 from .globalopt import (
     GlobalCertificate,
     certify_global,
+)
+from .globalopt_plane import (
+    GlobalCertificate2d,
+    certify_global_2d,
 )
 from .optimum import (
     MaxMarginOptimum,
@@ -29,12 +50,20 @@ from .optimum import (
     optimality_gap,
     optimality_value,
 )
+from .optimum_plane import (
+    MaxMarginOptimum2d,
+    global_max_margin_2d,
+)
 
 __all__ = [
     "DualMaximum",
     "dual_function",
     "dual_value_exact",
     "max_abs_dual",
+    "DualBound",
+    "dual_function_nd",
+    "dual_value_exact_nd",
+    "max_abs_dual_nd",
     "MaxMarginOptimum",
     "activation_patterns",
     "global_max_margin",
@@ -50,4 +79,15 @@ __all__ = [
     "network_margin",
     "random_directions",
     "random_feature_max_margin",
+    "DualMaximum2d",
+    "dual_value_2d",
+    "max_abs_dual_2d",
+    "MaxMarginOptimum2d",
+    "global_max_margin_2d",
+    "GlobalCertificate2d",
+    "certify_global_2d",
+    "arccos_kernel_2d",
+    "kernel_max_margin_2d",
+    "margin_report_2d",
+    "random_feature_max_margin_2d",
 ]

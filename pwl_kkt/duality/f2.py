@@ -733,9 +733,17 @@ def margin_report(
     >>> rep = margin_report(Network([0], [1], [1]), [4, -4], [1, 1])
     >>> round(rep.ratio_f1, 6)
     0.485071
+
+    A :class:`~pwl_kkt.NetworkNd` on the plane goes to
+    :func:`~pwl_kkt.duality.f2_plane.margin_report_2d` (arc-cosine kernel on the sphere S^2).
     """
+    from ..model.network_nd import NetworkNd
     from .optimum import global_max_margin
 
+    if isinstance(net, NetworkNd) and net.d == 2:
+        from .f2_plane import margin_report_2d
+
+        return margin_report_2d(net, x, y, n_features=n_features, seed=seed, optimum=optimum)
     data = as_dataset(x, y).require_separable()
     p_star = None if optimum is None else float(optimum.P_star)
     if p_star is None:

@@ -43,7 +43,7 @@ import numpy as np
 import sympy
 
 from .._rational import fraction_text, fraction_to_float
-from ..errors import MisclassifiedError
+from ..errors import InvalidDataError, MisclassifiedError
 from ..model._scale import sqrt_float, unit_exponent, unit_scaled
 from ..model.data import Dataset, as_dataset
 from ..model.network import Network
@@ -647,11 +647,28 @@ def certify_global(
     (True, 'weak-duality', 1, '4/5')
     >>> c.normalized, c.min_margin, c.scale  # the verdict is about theta / (5 sqrt(5) / 2)
     (True, Fraction(125, 4), 5*sqrt(5)/2)
+
+    A :class:`~pwl_kkt.NetworkNd` on the plane goes to
+    :func:`~pwl_kkt.duality.globalopt_plane.certify_global_2d` (exact ``max |G|`` on S^2); one
+    with ``d = 1`` is read as a univariate network.
     """
     from ..kkt.exact import exact_margins
     from ..kkt.numeric import margins
+    from ..model.network_nd import NetworkNd
     from .optimum import global_max_margin
 
+    if isinstance(net, NetworkNd):
+        if net.d == 2:
+            from .globalopt_plane import certify_global_2d
+
+            return certify_global_2d(net, x, y, tol=tol)
+        if net.d != 1:
+            raise InvalidDataError(
+                f"certify_global needs a network on the line or the plane (d = 1 or d = 2); "
+                f"got d = {net.d}"
+            )
+        net = net.to_univariate()
+        x = x.to_univariate() if hasattr(x, "to_univariate") else x
     data = as_dataset(x, y).require_separable()
     exact = net.is_exact and data.is_exact
     if exact:

@@ -42,6 +42,7 @@ import sympy
 from .._rational import fraction_text
 from ..errors import InvalidDataError
 from ..model.data import Dataset, as_dataset
+from ..model.data_nd import DatasetNd
 from ..model.network import Network
 from .dual import dual_value_exact, max_abs_dual
 
@@ -395,7 +396,22 @@ def global_max_margin(
     ('2*sqrt(17)/17', 0.485071, 2, 3)
     >>> opt.recheck([4, -4], [1, 1])
     True
+
+    Data in the plane (a :class:`~pwl_kkt.DatasetNd` with ``d = 2``) go to
+    :func:`~pwl_kkt.duality.optimum_plane.global_max_margin_2d` (every pattern of the plane,
+    enumerated exactly), which returns a :class:`~pwl_kkt.duality.optimum_plane.MaxMarginOptimum2d`.
     """
+    if isinstance(x, DatasetNd):
+        if x.d == 2:
+            from .optimum_plane import global_max_margin_2d
+
+            return global_max_margin_2d(x, solver=solver, sparse=sparse, exact=exact)
+        if x.d != 1:
+            raise InvalidDataError(
+                f"global_max_margin needs data on the line or in the plane (d = 1 or d = 2, "
+                f"where every activation pattern is enumerated exactly); got d = {x.d}"
+            )
+        x = x.to_univariate()
     data = as_dataset(x, y).require_separable()
     z, labels, inverse = _grouped(data)
     t0 = time.perf_counter()
@@ -703,17 +719,32 @@ def _maximizers(q: list[Fraction], xs, ys, M: Fraction) -> list[tuple[Fraction, 
 def _combination(dirs, q: list[Fraction], xs, ys) -> list[Fraction] | None:
     """Exact ``c >= 0``: margins ``= 1`` on the support of ``q`` and ``>= 1`` elsewhere.
 
-    A float simplex solve (HiGHS) picks a basic solution; its basis is then solved over QQ
-    and every constraint is checked in rationals.
+    The rows are the margins ``y_i s_j relu(w_j x_i + b_j)`` of the directions; see
+    :func:`_combination_rows`.
     """
-    from scipy.optimize import linprog
-
     from .._rational import fraction_to_float
 
     if not dirs:
         return None
     zero = Fraction(0)
     A = [[yi * s * max(w * xi + b, zero) for w, b, s in dirs] for xi, yi in zip(xs, ys)]
+    cost = [math.hypot(fraction_to_float(w), fraction_to_float(b)) for w, b, _ in dirs]
+    return _combination_rows(A, q, cost)
+
+
+def _combination_rows(A: list[list[Fraction]], q, cost: list[float]) -> list[Fraction] | None:
+    """Exact ``c >= 0`` with ``A c = 1`` on the support of ``q`` and ``A c >= 1`` elsewhere.
+
+    A float simplex solve (HiGHS, minimising ``cost . c``) picks a basic solution; its basis
+    is then solved over QQ and every constraint is checked in rationals.
+    """
+    from scipy.optimize import linprog
+
+    from .._rational import fraction_to_float
+
+    if not A or not A[0]:
+        return None
+    zero = Fraction(0)
     Af = np.array([[fraction_to_float(t) for t in row] for row in A])
     if not np.all(np.isfinite(Af)):
         return None
@@ -721,8 +752,7 @@ def _combination(dirs, q: list[Fraction], xs, ys) -> list[Fraction] | None:
     kw = {"A_eq": Af[sup], "b_eq": np.ones(int(sup.sum()))}
     if not sup.all():
         kw.update(A_ub=-Af[~sup], b_ub=-np.ones(int((~sup).sum())))
-    cost = np.array([math.hypot(fraction_to_float(w), fraction_to_float(b)) for w, b, _ in dirs])
-    res = linprog(cost, bounds=(0, None), method="highs-ds", **kw)
+    res = linprog(np.asarray(cost, dtype=np.float64), bounds=(0, None), method="highs-ds", **kw)
     if res.status != 0:
         return None
     cf = np.asarray(res.x)
@@ -731,7 +761,7 @@ def _combination(dirs, q: list[Fraction], xs, ys) -> list[Fraction] | None:
     sol = _solve_exact([[A[i][j] for j in cols] for i in rows], len(cols))
     if sol is None or any(t < 0 for t in sol):
         return None
-    c = [zero] * len(dirs)
+    c = [zero] * len(A[0])
     for j, t in zip(cols, sol):
         c[j] = t
     for i, row in enumerate(A):

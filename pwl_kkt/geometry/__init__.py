@@ -2,6 +2,7 @@
 linear regions (on the line and in the plane), and the activation patterns of points in the plane.
 """
 
+from .great_circles import CircleArrangement, circle_arrangement
 from .plane import PlaneLine, PlaneRegion, PlaneRegions, effective_lines
 from .plane_patterns import PlanePatterns, plane_activation_patterns
 from .pwl import (
@@ -36,4 +37,6 @@ __all__ = [
     "PlaneRegion",
     "PlaneRegions",
     "effective_lines",
+    "CircleArrangement",
+    "circle_arrangement",
 ]

@@ -34,8 +34,9 @@ empty pattern included), fewer with collinear or repeated points. Collinear data
 **Sampling is fooled.** A random direction ``u`` finds a cell with probability equal to the
 cell's share of the sphere's area. Cells near the vertices of nearly concurrent lines are
 tiny, so random directions miss many of them: 10^5 Gaussian directions find about 7,000 of
-the 9,902 patterns of 100 standard normal points (``benchmarks/bench_plane_patterns.py``), and
-a convex program over sampled patterns is then a restriction of the infinite-width one.
+the 9,902 patterns of 100 standard normal points (``benchmarks/bench_plane.py``, section
+``patterns``), and a convex program over sampled patterns is then a restriction of the
+infinite-width one.
 
 Every sign is decided exactly. The points are read as rationals (floats are the dyadic
 values they store) and scaled by the common denominator ``D`` to integer vectors

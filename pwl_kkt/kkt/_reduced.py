@@ -37,7 +37,8 @@ from ..training import _fastgrad as fg
 
 _NEWTON_STEPS = 60
 _NEWTON_TOL = 1e-14  # |F|_inf at which a float solution is as good as float64 gets
-_ACCEPT = 1e-10  # |F|_inf accepted as a float solution (the proof decides rigorously)
+_ACCEPT = 1e-10  # |F|_inf accepted as a float solution, or F's rounding level if larger
+# (the proof decides rigorously)
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,29 @@ def regroup(groups: Groups, keep: np.ndarray, start: np.ndarray, stop: np.ndarra
     kink = groups.kink if kink is None else kink
     old = np.flatnonzero(keep & (stop > start))
     return _make(start[old], stop[old], groups.sigma[old], kink[old], v, groups.group_of, old)
+
+
+def merge_same_pattern(groups: Groups, s0: np.ndarray, a: np.ndarray, v: np.ndarray) -> Groups:
+    """Groups of one output sign whose ranges hold the same block of ``s0``, merged into one.
+
+    The reduced system sees a group only through its pattern on the support (and its sign),
+    so two such groups are one unknown ``c_A`` split in two: the Jacobian is singular along
+    ``c_A - c_B``. At a KKT point their neurons share ``g_A``, hence one activation range, which
+    is why they are one group; the merged group takes the range of its member with the largest
+    ``||a_A||``. ``s0``: sorted positions with margin 1; ``a``: the groups' merged neurons
+    (m x 2, :func:`targets`).
+    """
+    if groups.m < 2:
+        return groups
+    keys = np.stack([np.searchsorted(s0, groups.start), np.searchsorted(s0, groups.stop),
+                     groups.sigma, groups.kink], axis=1)
+    _, inv = np.unique(keys, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    lead = np.empty(int(inv.max()) + 1, dtype=np.int64)
+    by_size = np.argsort(np.linalg.norm(a, axis=1), kind="stable")
+    lead[inv[by_size]] = by_size  # ascending order: the largest member is written last
+    rep = lead[inv]
+    return regroup(groups, np.ones(groups.m, dtype=bool), groups.start[rep], groups.stop[rep], v)
 
 
 def _affine(data: fg.SortedData, a: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -296,8 +320,31 @@ def newton(data: fg.SortedData, groups: Groups, st: Structure, omega: np.ndarray
         with np.errstate(all="ignore"):
             cond = float(np.linalg.cond(J))
     s = st.support.size
-    ok = bool(math.isfinite(res) and res <= _ACCEPT and cond < 1e13)
+    accept = max(_ACCEPT, _rounding(data, groups, st, z[:e], z[e:]))
+    ok = bool(math.isfinite(res) and res <= accept and cond < 1e13)
     return Solution(z[:s], z[s:e], z[e:], res, cond, ok)
+
+
+def _rounding(data: fg.SortedData, groups: Groups, st: Structure, omega: np.ndarray,
+              c: np.ndarray) -> float:
+    """A float64 rounding-error scale of ``F`` at ``(omega, c)``: ``2^-52`` times its largest term.
+
+    ``F_i`` sums ``c_A g_A . xt_i`` with ``g_A = sum_p omega_p y_p xt_p``; when the
+    multipliers are large (support points close together with opposite labels) these terms
+    are large and cancel, so ``|F|`` cannot get below this however exact the solution.
+    """
+    pos, Me = extended(groups, st)
+    if not pos.size:
+        return 0.0
+    xmax = float(np.abs(data.xs[pos]).max()) + 1.0
+    g_abs = Me @ (np.abs(omega) * (np.abs(data.xs[pos]) + 1.0))  # >= |g_A|_1 termwise
+    c_abs = np.maximum(np.abs(c), 1.0)  # the kink equations g_A . xt_p carry no c_A
+    big = max(float((c_abs * g_abs).max(initial=0.0)) * xmax,
+              float((g_abs * g_abs).max(initial=0.0)))
+    return _EPS * big
+
+
+_EPS = 2.0 ** -52
 
 
 def omega(sol: Solution) -> np.ndarray:
@@ -425,6 +472,8 @@ def from_network(data: fg.SortedData, w: np.ndarray, b: np.ndarray, v: np.ndarra
     regularize the least-squares start toward (default none).
     """
     groups = groups_of(w, b, v, data)
+    _, _, a = targets(groups, w, b, v)
+    groups = merge_same_pattern(groups, s0, a, v)
     _, _, a = targets(groups, w, b, v)
     groups, st = structure(data, groups, a, s0, v, kink_tol)
     target, c0, _ = targets(groups, w, b, v)

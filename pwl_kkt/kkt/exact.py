@@ -43,6 +43,13 @@ activation pattern, no zero pairs and one direction ``(w_j, b_j) / v_j`` share o
 ``w``/``b`` row pair: at a KKT point the system has two rows per activation group instead of
 three per neuron.
 
+On R^d (a :class:`~pwl_kkt.NetworkNd`) the rows of neuron j are the d + 1 coordinates of
+``u_j = (w_j, b_j)`` (d without hidden biases) and ``v_j``, named ``w[0] .. w[d-1], b, v``;
+activation sets are no longer half-lines, so each neuron keeps the tuple of its active support
+points and the system costs ``O(d sum_j |A_j|)`` rational operations to apply. Everything
+below -- balance, grouping, the LP guess, the exact face solve, the simplex, the Farkas
+check -- is the same code.
+
 Candidates come from a floating LP (HiGHS via :func:`scipy.optimize.linprog`) on that grouped
 system; the exact step solves the guessed face over QQ with python-flint's ``fmpq_mat``.
 If that fails, an exact Bland's-rule phase-1 simplex over :class:`~fractions.Fraction`
@@ -65,7 +72,9 @@ import numpy as np
 from .._rational import fraction_text, short_text
 from ..errors import InvalidDataError, MisclassifiedError
 from ..model.data import Dataset, as_dataset
+from ..model.data_nd import DatasetNd
 from ..model.network import Network
+from ..model.network_nd import NetworkNd
 
 __all__ = ["ExactKKTResult", "exact_margins", "verify_kkt_exact"]
 
@@ -99,10 +108,27 @@ class _System:
     act: tuple[tuple[int, int], ...]  # per neuron: positions in ``order`` with z_ij > 0
     zero: tuple[tuple[int, int], ...]  # per neuron: positions of its useful zero pairs
 
+    kinds = _KINDS
+
     @property
     def rhs(self) -> tuple[Fraction, ...]:
         """``theta = (w, b, v)``; row ``r = kind * k + j``."""
         return self.w + self.b + self.v
+
+    def row_name(self, r: int) -> str:
+        return _row_name(r, self.k)
+
+    def apply(self, lam: dict[int, Fraction], mu: dict[tuple[int, int], Fraction]):
+        return _apply(self, lam, mu)
+
+    def transpose(self, y: dict[int, Fraction]):
+        return _transpose(self, y)
+
+    def used_rows(self) -> list[bool]:
+        return _used_rows(self)
+
+    def reduce(self) -> _Reduced:
+        return _reduce(self)
 
 
 def exact_margins(net: Network, ds: Dataset) -> tuple[Fraction, ...]:
@@ -222,10 +248,10 @@ def _check_multipliers(sys_: _System, u: list[Fraction]) -> str | None:
     for (i, j), t in zip(sys_.pairs, u[ms:]):
         if t < 0 or t > lam[pos[i]]:
             return f"mu_{i},{j} = {fraction_text(t)} outside [0, lambda_{i}]"
-    acc = _apply(sys_, dict(zip(sys_.support, lam)), dict(zip(sys_.pairs, u[ms:])))
+    acc = sys_.apply(dict(zip(sys_.support, lam)), dict(zip(sys_.pairs, u[ms:])))
     for r, (lhs, rhs) in enumerate(zip(acc, sys_.rhs)):
         if lhs != rhs:
-            return f"{_row_name(r, sys_.k)}: {fraction_text(rhs)} != {fraction_text(lhs)}"
+            return f"{sys_.row_name(r)}: {fraction_text(rhs)} != {fraction_text(lhs)}"
     return None
 
 
@@ -269,7 +295,7 @@ def _check_farkas(
     pair_set = set(sys_.pairs)
     if any(p not in pair_set for p in z):
         return "z names a pair that is not a zero pair"
-    lam_cols, mu_cols = _transpose(sys_, y)
+    lam_cols, mu_cols = sys_.transpose(y)
     for (i, _j), t in z.items():  # D^T z: mu_ij - lambda_i <= 0
         lam_cols[i] -= t
     ms = len(sys_.support)
@@ -302,7 +328,9 @@ class ExactKKTResult:
     method : str
         How the proof was found: ``"lp+fmpq"``, ``"exact-simplex"`` or ``"direct"``.
     network, data :
-        The exact instance (so the proof can be re-checked on its own).
+        The exact instance (so the proof can be re-checked on its own): a
+        :class:`~pwl_kkt.Network` and :class:`~pwl_kkt.Dataset`, or a
+        :class:`~pwl_kkt.NetworkNd` and :class:`~pwl_kkt.DatasetNd` on R^d.
     min_margin : Fraction
         ``m = min_i y_i N(x_i)``.
     support : tuple of int
@@ -314,7 +342,8 @@ class ExactKKTResult:
     mu : tuple of (int, int, Fraction) or None
         ``(i, j, mu_ij)``, ``mu_ij = lambda_i s_ij``, one per zero pair.
     farkas_y : tuple of (str, int, Fraction) or None
-        ``(kind, j, y)`` for the equations (``kind`` in w, b, v) with nonzero weight.
+        ``(kind, j, y)`` for the equations with nonzero weight: ``kind`` in w, b, v, and on
+        R^d in ``w[0], .., w[d-1]``, ``b`` (with hidden biases), ``v``.
     farkas_z : tuple of (int, int, Fraction) or None
         ``(i, j, z)`` for the bounds ``mu_ij <= lambda_i`` with nonzero weight.
     reason : str
@@ -345,8 +374,8 @@ class ExactKKTResult:
     is_kkt: bool
     proof: str
     method: str
-    network: Network
-    data: Dataset
+    network: Network | NetworkNd
+    data: Dataset | DatasetNd
     min_margin: Fraction
     support: tuple[int, ...]
     zero_pairs: tuple[tuple[int, int], ...]
@@ -360,6 +389,11 @@ class ExactKKTResult:
     def normalized(self) -> bool:
         """``m != 1``: the verdict is about ``theta / sqrt(m)``, not about theta itself."""
         return self.min_margin != 1
+
+    @property
+    def d(self) -> int:
+        """Input dimension of the network (1 for a univariate :class:`~pwl_kkt.Network`)."""
+        return self.network.d if isinstance(self.network, NetworkNd) else 1
 
     @property
     def scale(self) -> Any:
@@ -403,7 +437,7 @@ class ExactKKTResult:
         >>> r.recheck_problem() is None
         True
         """
-        sys_ = _build_system(self.network, self.data)
+        sys_ = _system_of(self.network, self.data)
         if self.proof == "multipliers":
             if not self.is_kkt or self.lambdas is None or self.mu is None:
                 return "a multiplier proof must claim KKT and carry lambdas and mu"
@@ -420,10 +454,10 @@ class ExactKKTResult:
         if self.proof in ("farkas", "violated"):
             if self.is_kkt or self.farkas_y is None or self.farkas_z is None:
                 return "a Farkas proof must claim not-KKT and carry the vectors y and z"
-            k = sys_.k
-            if any(kind not in _KINDS or not 0 <= j < k for kind, j, _ in self.farkas_y):
+            k, kinds = sys_.k, sys_.kinds
+            if any(kind not in kinds or not 0 <= j < k for kind, j, _ in self.farkas_y):
                 return "the Farkas vector y names an equation the network does not have"
-            y = {_KINDS.index(kind) * k + j: t for kind, j, t in self.farkas_y}
+            y = {kinds.index(kind) * k + j: t for kind, j, t in self.farkas_y}
             z = {(i, j): t for i, j, t in self.farkas_z}
             return _check_farkas(sys_, y, z)
         return f"unknown proof kind {self.proof!r}"
@@ -432,12 +466,20 @@ class ExactKKTResult:
         """A JSON-ready dict; every rational is exact ``"p/q"`` text."""
         ft = fraction_text
         w, b, v = self.network.fractions()
+        if isinstance(self.network, NetworkNd):  # rows of d; "b": null without hidden biases
+            network = {"w": [[ft(t) for t in row] for row in w],
+                       "b": [ft(t) for t in b] if self.network.has_bias else None,
+                       "v": [ft(t) for t in v]}
+            x = [[ft(t) for t in row] for row in self.data.x_exact]
+        else:
+            network = {"w": [ft(t) for t in w], "b": [ft(t) for t in b], "v": [ft(t) for t in v]}
+            x = [ft(t) for t in self.data.x_exact]
         return {
             "is_kkt": self.is_kkt,
             "proof": self.proof,
             "method": self.method,
-            "network": {"w": [ft(t) for t in w], "b": [ft(t) for t in b], "v": [ft(t) for t in v]},
-            "data": {"x": [ft(t) for t in self.data.x_exact], "y": self.data.y.tolist()},
+            "network": network,
+            "data": {"x": x, "y": self.data.y.tolist()},
             "min_margin": ft(self.min_margin),
             "normalized": self.normalized,
             "scale": str(self.scale),
@@ -458,8 +500,10 @@ class ExactKKTResult:
     def from_dict(cls, d: dict[str, Any]) -> ExactKKTResult:
         """Rebuild a result written by :meth:`to_dict` (exact)."""
         F = Fraction
-        net = Network(d["network"]["w"], d["network"]["b"], d["network"]["v"], exact=True)
-        data = Dataset(d["data"]["x"], d["data"]["y"], exact=True)
+        nd = d["network"]["w"] and isinstance(d["network"]["w"][0], list)
+        kind, data_kind = (NetworkNd, DatasetNd) if nd else (Network, Dataset)
+        net = kind(d["network"]["w"], d["network"]["b"], d["network"]["v"], exact=True)
+        data = data_kind(d["data"]["x"], d["data"]["y"], exact=True)
         return cls(
             is_kkt=bool(d["is_kkt"]),
             proof=str(d["proof"]),
@@ -797,24 +841,63 @@ def _used_rows(sys_: _System) -> list[bool]:
     return used
 
 
-def _unbalanced(sys_: _System) -> tuple[int, dict[int, Fraction]] | None:
-    """A neuron whose ``v``-equation contradicts its ``w``- and ``b``-equations, with the proof.
+def _unbalanced(sys_) -> tuple[int, dict[int, Fraction]] | None:
+    """A neuron whose ``v``-equation contradicts its other equations, with the proof.
 
-    ``v-row - (w_j / v_j) w-row - (b_j / v_j) b-row`` vanishes on every column, while its
-    right-hand side is ``v_j - (w_j^2 + b_j^2) / v_j``: nonzero unless the neuron is balanced.
+    With ``u_j = (w_j, b_j)`` (its coordinates on R^d), ``v-row - sum_c (u_j[c] / v_j) u[c]-row``
+    vanishes on every column, while its right-hand side is ``v_j - ||u_j||^2 / v_j``: nonzero
+    unless the neuron is balanced.
     """
     k = sys_.k
-    for j, (wj, bj, vj) in enumerate(zip(sys_.w, sys_.b, sys_.v)):
+    rhs = sys_.rhs
+    last = len(sys_.kinds) - 1  # the v-rows
+    for j in range(k):
+        vj = rhs[last * k + j]
         if vj:
-            gap = vj - (wj * wj + bj * bj) / vj
+            u = [rhs[c * k + j] for c in range(last)]
+            gap = vj - sum((t * t for t in u), Fraction(0)) / vj
             if gap:
                 s = -1 if gap > 0 else 1
-                y = {2 * k + j: Fraction(s), j: -s * wj / vj, k + j: -s * bj / vj}
+                y = {last * k + j: Fraction(s)}
+                y.update({c * k + j: -s * t / vj for c, t in enumerate(u)})
                 return j, {r: t for r, t in y.items() if t}
     return None
 
 
-def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactKKTResult:
+def _system_of(net: Network | NetworkNd, data: Dataset | DatasetNd):
+    """The exact system of an exact instance, univariate or on R^d."""
+    if isinstance(net, NetworkNd):
+        from ..model._match import data_for
+        from ._exact_nd import build_system_nd
+
+        return build_system_nd(net, data_for(net, data))
+    if isinstance(data, DatasetNd):
+        from ..model._match import data_for
+
+        data = data_for(net, data).to_univariate()
+    return _build_system(net, data)
+
+
+def _exact_instance(
+    net: Network | NetworkNd, x: object, y: object | None
+) -> tuple[Network | NetworkNd, Dataset | DatasetNd]:
+    """The network and the data held exactly (floats become their dyadic values)."""
+    from ..model._match import data_for
+
+    if isinstance(net, NetworkNd):
+        nd = data_for(net, x, y)
+        data = nd if nd.is_exact else DatasetNd(list(nd.x_exact), nd.y.tolist(), exact=True)
+        return net.to_exact(), data
+    ds = data_for(net, x, y).to_univariate() if isinstance(x, DatasetNd) else as_dataset(x, y)
+    if not isinstance(ds, Dataset):  # pragma: no cover - as_dataset guarantees it
+        raise InvalidDataError("x must be a Dataset or a sequence")
+    exact_ds = ds if ds.is_exact else Dataset(list(ds.x_exact), ds.y.tolist(), exact=True)
+    return net.to_exact(), exact_ds
+
+
+def verify_kkt_exact(
+    net: Network | NetworkNd, x: object, y: object | None = None
+) -> ExactKKTResult:
     """Decide exactly whether ``net`` is a KKT point of Problem (4), with a proof.
 
     Computes exact margins ``y_i N(x_i)``, their minimum ``m``, the support (margin
@@ -823,12 +906,17 @@ def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactK
     ``lambda >= 0``, ``0 <= mu_ij <= lambda_i``. Normalizing by ``sqrt(m)`` is not needed
     (the lambdas are the same), and at a KKT point ``||theta||^2 / m = 2 sum_i lambda_i``.
 
+    On R^d (a :class:`~pwl_kkt.NetworkNd`) the system is the same with ``(x_i, 1)`` and
+    ``(w_j, b_j)`` in R^{d+1} (``x_i`` and ``w_j`` without hidden biases): d + 1 equations
+    for ``u_j = v_j g_j`` and one for ``v_j`` per neuron, solved by the same machinery.
+
     Parameters
     ----------
-    net : Network
+    net : Network or NetworkNd
         Exact or float network (floats are their exact dyadic values).
     x, y :
-        A :class:`~pwl_kkt.Dataset`, or inputs and labels in {-1, +1}.
+        A :class:`~pwl_kkt.Dataset` (a :class:`~pwl_kkt.DatasetNd` of the network's
+        dimension for a :class:`~pwl_kkt.NetworkNd`), or inputs and labels in {-1, +1}.
 
     Returns
     -------
@@ -852,13 +940,20 @@ def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactK
     ((1, 0, Fraction(1, 4)), (1, 1, Fraction(1, 4)))
     >>> verify_kkt_exact(Network([0], [1], [1]), [1, 2], [1, 1]).proof
     'farkas'
+
+    In the plane, without hidden biases: two neurons pointing at the support points
+    ``+-(3, 4)`` with ``|v_j| = 5 = ||w_j||``; the point ``(6, 8)`` has a larger margin.
+
+    >>> from pwl_kkt import NetworkNd
+    >>> net = NetworkNd([[3, 4], [-3, -4]], None, [5, -5])
+    >>> r = verify_kkt_exact(net, [[3, 4], [-3, -4], [6, 8]], [1, -1, 1])
+    >>> r.is_kkt, r.lambdas, r.d
+    (True, (Fraction(1, 5), Fraction(1, 5), Fraction(0, 1)), 2)
+    >>> r.recheck()
+    True
     """
-    ds = as_dataset(x, y)
-    if not isinstance(ds, Dataset):  # pragma: no cover - as_dataset guarantees it
-        raise InvalidDataError("x must be a Dataset or a sequence")
-    exact_net = net.to_exact()
-    exact_ds = ds if ds.is_exact else Dataset(list(ds.x_exact), ds.y.tolist(), exact=True)
-    sys_ = _build_system(exact_net, exact_ds)
+    exact_net, exact_ds = _exact_instance(net, x, y)
+    sys_ = _system_of(exact_net, exact_ds)
     k = sys_.k
     ms = len(sys_.support)
     common = {
@@ -871,7 +966,7 @@ def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactK
 
     def not_kkt(proof: str, method: str, yv: dict, zv: dict, reason: str) -> ExactKKTResult:
         fy = tuple(
-            (_KINDS[r // k], r % k, t) for r, t in sorted(yv.items()) if t
+            (sys_.kinds[r // k], r % k, t) for r, t in sorted(yv.items()) if t
         )
         fz = tuple((i, j, t) for (i, j), t in sorted(zv.items()) if t)
         return ExactKKTResult(
@@ -892,12 +987,12 @@ def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactK
             **common,
         )
 
-    used = _used_rows(sys_)
+    used = sys_.used_rows()
     for r, t in enumerate(sys_.rhs):
         if t and not used[r]:
             yv = {r: Fraction(-1 if t > 0 else 1)}
             reason = (
-                f"the {_row_name(r, k)} reads {fraction_text(t)} = 0: no support point enters it"
+                f"the {sys_.row_name(r)} reads {fraction_text(t)} = 0: no support point enters it"
             )
             assert _check_farkas(sys_, yv, {}) is None
             return not_kkt("violated", "direct", yv, {}, reason)
@@ -907,10 +1002,10 @@ def verify_kkt_exact(net: Network, x: object, y: object | None = None) -> ExactK
         assert _check_farkas(sys_, yv, {}) is None
         return not_kkt(
             "farkas", "direct", yv, {},
-            f"neuron {j} is not balanced (v_j^2 != w_j^2 + b_j^2), so its v-equation "
+            f"neuron {j} is not balanced (v_j^2 != ||(w_j, b_j)||^2), so its v-equation "
             "contradicts its w- and b-equations",
         )
-    red = _reduce(sys_)
+    red = sys_.reduce()
     guess = _float_guess(sys_, red) if red.rows else None
     if guess is not None:
         u = _exact_from_guess(sys_, red, guess)

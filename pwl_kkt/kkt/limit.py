@@ -62,7 +62,8 @@ _EXACT_CHECK = 200_000  # n * k up to which an exact input is tested with verify
 _ALIVE = 1e-5  # multipliers above this fraction of the largest mark support points
 _SEED = 1e-3  # groups above this fraction of the largest ||a_A|| enter the SLSQP seed
 _IMPROVE = 1e-9  # relative decrease of sum ||a_A|| that counts as progress of a pattern move
-_TIGHT = 1e-9  # support and kink tolerance of the final pass (as prove_kkt_point's)
+_TIGHT = 1e-9  # kink tolerance of the final pass
+_FINAL_SUPPORT = 1e-8  # support tolerance of the final pass (prove_kkt_point's default)
 
 
 @dataclass(frozen=True)
@@ -392,7 +393,8 @@ def kkt_limit(
     support_tol : float
         At the convex program's solution (accurate to about 1e-8), a point whose margin
         exceeds 1 by at most this much is on the margin, and one this close (relatively) to
-        a group's kink is on the kink. The final pass uses 1e-9, as :func:`prove_kkt_point`.
+        a group's kink is on the kink. The final pass uses 1e-8 for the margin (the default
+        of :func:`prove_kkt_point`) and 1e-9 for the kink.
     solver : str, optional
         cvxpy solver for the convex program (default: cvxpy's choice, Clarabel).
 
@@ -503,7 +505,7 @@ def kkt_limit(
     if q2.min() > 0:
         polished = part.net.scaled(1.0 / math.sqrt(float(q2.min())))
         g3, st3, sol3 = rd.from_network(data, *polished.arrays(), np.flatnonzero(
-            q2 / q2.min() <= 1.0 + _TIGHT), _TIGHT)
+            q2 / q2.min() <= 1.0 + _FINAL_SUPPORT), _TIGHT)
         if sol3.converged:
             net3, bad = rd.float_checks(data, g3, st3, sol3, k)
             if not bad:

@@ -20,6 +20,16 @@ suffix (``w_j > 0``). With the prefix sums ``P1[p] = sum_{q < p} lambda_q y_q x_
 row. The problem therefore has ``O(k + m + #zero pairs)`` nonzeros for ``m`` support points,
 instead of the dense ``n``-by-``k`` subgradient matrix of the textbook formulation.
 
+On R^d (a :class:`~pwl_kkt.NetworkNd`, with or without hidden biases) the activation sets are
+no longer half-lines. The program then keeps one vector ``g_A = sum_{i in A} lambda_i y_i
+(x_i, 1)`` per *distinct* activation set A of the support points (every neuron's residual
+reads only its own ``g_A``; at a KKT point neurons come in few groups), or, when that has
+more nonzeros, works with the Gram matrix ``H^T H`` of the support's subgradients (a dense
+QP whose face is re-solved by least squares, so the residual is accurate to float
+precision, not to the square root of the solver's tolerance). Memory stays
+``O(|S| k + k d)``. The zero test measures the distance from ``x_i`` to the hyperplane
+``w_j . x + b_j = 0`` against the diagonal ``L`` of the data's bounding box.
+
 Tolerances (scale-free, all user-settable):
 
 ``support_tol`` (default 1e-6)
@@ -57,7 +67,9 @@ from .._rational import fraction_text, fraction_to_float
 from ..errors import InvalidValueError, MisclassifiedError
 from ..model._scale import sqrt_float, unit_exponent, unit_scaled
 from ..model.data import Dataset, as_dataset
+from ..model.data_nd import DatasetNd
 from ..model.network import Network
+from ..model.network_nd import NetworkNd
 
 __all__ = ["KKTCertificate", "certify_kkt", "margins"]
 
@@ -117,6 +129,10 @@ class KKTCertificate:
         The tolerances used.
     status : str
         The solver's status.
+    d : int
+        Input dimension of the network (1 for a univariate :class:`~pwl_kkt.Network`; the
+        residual of neuron j then has d + 2 entries, ``(w_j, b_j, v_j)``, or d + 1 without
+        hidden biases).
 
     Examples
     --------
@@ -141,6 +157,7 @@ class KKTCertificate:
     zero_tol: float
     kkt_tol: float
     status: str
+    d: int = 1
 
     @property
     def sum_lambda(self) -> float:
@@ -192,6 +209,7 @@ class KKTCertificate:
             zero_tol=float(d["zero_tol"]),
             kkt_tol=float(d["kkt_tol"]),
             status=str(d["status"]),
+            d=int(d.get("d", 1)),
         )
 
     def to_json(self) -> str:
@@ -221,7 +239,7 @@ class KKTCertificate:
 # --- margins ---------------------------------------------------------------------------------
 
 
-def margins(net: Network, x: object, y: object | None = None) -> np.ndarray:
+def margins(net: Network | NetworkNd, x: object, y: object | None = None) -> np.ndarray:
     """Float margins ``y_i N(x_i)``, raising if any point is not strictly correctly classified.
 
     The margins are evaluated on ``2^-e theta`` (largest parameter in ``[1/2, 1)``, an exact
@@ -234,9 +252,10 @@ def margins(net: Network, x: object, y: object | None = None) -> np.ndarray:
 
     Parameters
     ----------
-    net : Network
+    net : Network or NetworkNd
     x, y
-        A :class:`~pwl_kkt.Dataset`, or inputs and labels.
+        A :class:`~pwl_kkt.Dataset` (a :class:`~pwl_kkt.DatasetNd` of the network's
+        dimension for a :class:`~pwl_kkt.NetworkNd`), or inputs and labels.
 
     Returns
     -------
@@ -260,8 +279,17 @@ def margins(net: Network, x: object, y: object | None = None) -> np.ndarray:
     Traceback (most recent call last):
     ...
     pwl_kkt.errors.MisclassifiedError: 1 point(s) not strictly correctly classified ...
+
+    A :class:`~pwl_kkt.NetworkNd` takes points of its dimension:
+
+    >>> margins(NetworkNd([[1, 1]], None, [1]), [[1, 0], [2, 2]], [1, 1])
+    array([1., 4.])
     """
-    ds = as_dataset(x, y)
+    if isinstance(net, NetworkNd):
+        from ._numeric_nd import margins_nd
+
+        return margins_nd(net, x, y)
+    ds = _univariate_data(net, x, y)
     _, e, q = _unit_margins(net, ds)
     with np.errstate(over="ignore", under="ignore"):
         out = np.ldexp(q, 2 * e)
@@ -524,8 +552,17 @@ def _solve(st: _Structure, solver: str | None) -> tuple[np.ndarray, np.ndarray, 
     return lam_v, mu_v, str(prob.status)
 
 
+def _univariate_data(net: Network, x: object, y: object | None) -> Dataset:
+    """The data of a univariate network (a :class:`DatasetNd` must have d = 1)."""
+    if isinstance(x, DatasetNd):
+        from ..model._match import data_for
+
+        return data_for(net, x, y).to_univariate()
+    return as_dataset(x, y)
+
+
 def certify_kkt(
-    net: Network,
+    net: Network | NetworkNd,
     x: object,
     y: object | None = None,
     *,
@@ -551,12 +588,19 @@ def certify_kkt(
     ``[1/2, 1)``), so weights of 1e160 or 1e-200 (margins beyond the float range) certify
     like weights of 1; ``min_margin`` is exact.
 
+    A :class:`~pwl_kkt.NetworkNd` on R^d (with or without hidden biases) is certified by
+    the same program with ``(x_i, 1)`` and ``(w_j, b_j)`` in R^{d+1}: one variable vector per
+    distinct activation set of the support points instead of prefix sums (the activation
+    sets are no longer half-lines), and the zero test measures the distance from ``x_i`` to
+    the hyperplane of neuron j against the diagonal of the data's bounding box.
+
     Parameters
     ----------
-    net : Network
+    net : Network or NetworkNd
         Float or exact; the computation is in float64.
     x, y
-        A :class:`~pwl_kkt.Dataset`, or inputs and labels in {-1, +1}.
+        A :class:`~pwl_kkt.Dataset` (a :class:`~pwl_kkt.DatasetNd` of the network's dimension
+        for a :class:`~pwl_kkt.NetworkNd`), or inputs and labels in {-1, +1}.
     support_tol, zero_tol, kkt_tol : float
         See :mod:`pwl_kkt.kkt.numeric` for their meaning and defaults.
     solver : str, optional
@@ -589,11 +633,24 @@ def certify_kkt(
     >>> small = certify_kkt(Network([0, 0], ["2/7", 0], ["2/7", 0]), [4, -4], [1, 1])
     >>> small.is_kkt, small.normalized, small.min_margin
     (True, True, Fraction(4, 49))
+
+    On R^2 without hidden biases, neurons pointing at the support points ``+-(3, 4)``:
+
+    >>> net = NetworkNd([[3, 4], [-3, -4]], None, [5, -5])
+    >>> cert = certify_kkt(net, [[3, 4], [-3, -4], [6, 8]], [1, -1, 1])
+    >>> cert.is_kkt, cert.d, [round(t, 6) for t in cert.lambdas]
+    (True, 2, [0.2, 0.2, 0.0])
     """
+    if isinstance(net, NetworkNd):
+        from ._numeric_nd import certify_kkt_nd
+
+        return certify_kkt_nd(
+            net, x, y, support_tol=support_tol, zero_tol=zero_tol, kkt_tol=kkt_tol, solver=solver
+        )
     support_tol = _check_tol(support_tol, "support_tol")
     zero_tol = _check_tol(zero_tol, "zero_tol", 1.0)
     kkt_tol = _check_tol(kkt_tol, "kkt_tol")
-    ds = as_dataset(x, y).require_separable()
+    ds = _univariate_data(net, x, y).require_separable()
     st = _structure(net, ds, support_tol, zero_tol)
     lam, mu, status = _solve(st, solver)
     return _certificate(st, ds.n, lam, mu, status, support_tol, zero_tol, kkt_tol)
@@ -611,6 +668,25 @@ def _certificate(
 ) -> KKTCertificate:
     res = _residual(st, lam, mu)
     sq_norm = float(st.w @ st.w + st.b @ st.b + st.v @ st.v)
+    return _assemble(st, n, lam, mu, res, sq_norm, status, (support_tol, zero_tol, kkt_tol), 1)
+
+
+def _assemble(
+    st: Any,
+    n: int,
+    lam: np.ndarray,
+    mu: np.ndarray,
+    res: np.ndarray,
+    sq_norm: float,
+    status: str,
+    tols: tuple[float, float, float],
+    d: int,
+) -> KKTCertificate:
+    """The certificate from the residual ``res`` (one column per neuron) of any structure.
+
+    ``st`` carries ``support``, ``q``, ``zpos``, ``zneuron``, ``min_margin`` and ``scale``.
+    """
+    support_tol, zero_tol, kkt_tol = tols
     norm = math.sqrt(sq_norm)
     eps = float(np.linalg.norm(res)) / norm
     per = np.sqrt((res * res).sum(axis=0)) / norm
@@ -639,4 +715,5 @@ def _certificate(
         zero_tol=zero_tol,
         kkt_tol=kkt_tol,
         status=status,
+        d=d,
     )

@@ -45,7 +45,9 @@ import numpy as np
 from .._rational import fraction_text
 from ..errors import InvalidValueError, MisclassifiedError, require
 from ..model.data import Dataset, as_dataset
+from ..model.data_nd import DatasetNd
 from ..model.network import Network
+from ..model.network_nd import NetworkNd
 from . import _reduced as rd
 from .numeric import margins
 
@@ -74,7 +76,8 @@ class KKTProof:
         Rigorous upper bound of ``max |z* - z~|`` over the unknowns ``(lambda_S, c)``.
     regions : int or None
         The exact effective number of linear regions of ``theta*`` on R, or ``None`` when
-        overlapping kink balls leave more than one possibility (see :attr:`regions_range`).
+        overlapping kink balls leave more than one possibility (see :attr:`regions_range`), and
+        for networks on R^d (d > 1 or a :class:`~pwl_kkt.NetworkNd`).
     regions_range : tuple of int or None
         ``(lo, hi)``: the proven range of the region count (``lo == hi == regions`` when decided).
     kinks : tuple of (float, float, float)
@@ -89,7 +92,7 @@ class KKTProof:
         Number of activation groups (size of the system: ``len(support) + n_groups``).
     sq_norm : float
         ``||theta*||^2 = 2 sum lambda*`` (midpoint).
-    network : Network
+    network : Network or NetworkNd
         The float KKT network at the center of the proven ball (normalized to margin 1).
     input_network, data :
         What the proof was asked about, for :meth:`recheck`.
@@ -157,7 +160,9 @@ class KKTProof:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["network"] = _net_dict(self.network)
         d["input_network"] = _net_dict(self.input_network)
-        d["data"] = {"x": [fraction_text(t) for t in self.data.x_exact], "y": self.data.y.tolist()}
+        x = [[fraction_text(t) for t in row] if isinstance(row, tuple) else fraction_text(row)
+             for row in self.data.x_exact]
+        d["data"] = {"x": x, "y": self.data.y.tolist()}
         d["regions_range"] = None if self.regions_range is None else list(self.regions_range)
         d["kinks"] = [list(t) for t in self.kinks]
         d["lambdas"] = list(self.lambdas)
@@ -169,7 +174,12 @@ class KKTProof:
         return json.dumps(self.to_dict(), indent=2)
 
 
-def _net_dict(net: Network) -> dict[str, list]:
+def _net_dict(net: Network | NetworkNd) -> dict[str, list | None]:
+    if isinstance(net, NetworkNd):
+        w, b, v = net.fractions() if net.is_exact else net.arrays()
+        text = fraction_text if net.is_exact else float
+        return {"w": [[text(t) for t in row] for row in w],
+                "b": [text(t) for t in b] if net.has_bias else None, "v": [text(t) for t in v]}
     if net.is_exact:
         return {k: [fraction_text(t) for t in p] for k, p in zip("wbv", net.fractions())}
     return {k: p.tolist() for k, p in zip("wbv", net.arrays())}
@@ -316,12 +326,17 @@ def prove_kkt_point(
     Krawczyk test and the open conditions are evaluated in ball arithmetic (see the module
     docstring). A degenerate point is never an error: it is "not proven" with the reason.
 
+    A :class:`~pwl_kkt.NetworkNd` on R^d is proven by the same reduced system with activation
+    groups that are arbitrary subsets of the support (nondegenerate points only: a neuron's
+    hyperplane through a support point is reported as not proven; ``regions`` is None).
+
     Parameters
     ----------
-    net : Network
+    net : Network or NetworkNd
         Float or exact.
     x, y
-        A :class:`~pwl_kkt.Dataset`, or inputs and labels in {-1, +1}.
+        A :class:`~pwl_kkt.Dataset` (a :class:`~pwl_kkt.DatasetNd` of the network's dimension
+        for a :class:`~pwl_kkt.NetworkNd`), or inputs and labels in {-1, +1}.
     support_tol : float
         Normalized margins ``<= 1 + support_tol`` form the support.
     input_tol : float
@@ -345,6 +360,13 @@ def prove_kkt_point(
     >>> p = prove_kkt_point(Network([0], [1], [1]), [1, 2], [1, 1])
     >>> p.proven, "not a KKT point" in p.reason
     (False, True)
+
+    In the plane, without hidden biases (neurons pointing at the support points ``+-(3, 4)``):
+
+    >>> q = prove_kkt_point(NetworkNd([[3, 4], [-3, -4]], None, [5, -5]),
+    ...                     [[3, 4], [-3, -4], [6, 8]], [1, -1, 1])
+    >>> q.proven, q.n_groups, q.regions, q.radius < 1e-12
+    (True, 2, None, True)
     """
     require("flint", "exact")
     from flint import ctx
@@ -355,11 +377,20 @@ def prove_kkt_point(
             raise InvalidValueError(f"{name} = {value!r} must be a finite number in [0, 1)")
     if not (isinstance(precision, int) and 53 <= precision <= 4096):
         raise InvalidValueError(f"precision = {precision!r} must be an integer in [53, 4096]")
-    ds = as_dataset(x, y).require_separable()
+    from ..model._match import data_for
+
+    if isinstance(net, NetworkNd):
+        from ._proof_nd import prove_nd as prove
+
+        ds: Dataset | DatasetNd = data_for(net, x, y).require_separable()
+    else:
+        prove = _prove
+        ds = (data_for(net, x, y).to_univariate() if isinstance(x, DatasetNd)
+              else as_dataset(x, y)).require_separable()
     old = ctx.prec
     ctx.prec = precision
     try:
-        return _prove(net, ds, support_tol, input_tol, precision, start)
+        return prove(net, ds, support_tol, input_tol, precision, start)
     finally:
         ctx.prec = old
 
@@ -483,13 +514,30 @@ def _lambdas_in_input_order(n: int, order: np.ndarray):
 
 def _krawczyk(prob: _Problem, sol: rd.Solution):
     """``(omega balls, c balls, r)`` enclosing the unique solution, or the reason for failure."""
-    from flint import arb, arb_mat
-
     e = prob.e
     om = rd.omega(sol)
-    z = np.concatenate([om, sol.c])
-    N = z.size
     _, Jf, _ = rd.system(prob.data, prob.groups, prob.st, om, sol.c)
+    box = krawczyk_box(
+        np.concatenate([om, sol.c]), Jf,
+        lambda z: prob.evaluate(z[:e], z[e:]).F, lambda z: prob.jacobian(z[:e], z[e:]),
+    )
+    if isinstance(box, str):
+        return box
+    out, r = box
+    return out[:e], out[e:], r
+
+
+def krawczyk_box(z: np.ndarray, Jf: np.ndarray, evaluate, jacobian):  # noqa: ANN001, ANN201
+    """``(balls, r)``: the Krawczyk enclosure of the unique zero of F near ``z``, or a reason.
+
+    ``evaluate(balls)`` is F and ``jacobian(balls)`` its Jacobian (an ``arb_mat``), both in
+    ball arithmetic; ``Jf`` is the float Jacobian at ``z`` (its inverse is the preconditioner
+    Y). Boxes ``z + [-r, r]^N`` of growing radius are tried; ``r`` is returned as a float
+    bound of ``max |z* - z|``.
+    """
+    from flint import arb, arb_mat
+
+    N = z.size
     try:
         Yf = np.linalg.inv(Jf)
     except np.linalg.LinAlgError:
@@ -498,7 +546,7 @@ def _krawczyk(prob: _Problem, sol: rd.Solution):
         return "Jacobian singular at the float solution"
     Y = arb_mat(Yf.tolist())
     za = [arb(float(t)) for t in z]
-    Fz = prob.evaluate(za[:e], za[e:]).F
+    Fz = evaluate(za)
     YF = Y * arb_mat([[f] for f in Fz])
     floor = 2.0 ** (8 - _bits()) * float(np.max(np.abs(z)))
     base = max(max(_float_up(abs(YF[i, 0])) for i in range(N)), floor)
@@ -509,7 +557,7 @@ def _krawczyk(prob: _Problem, sol: rd.Solution):
     for factor in (4.0, 1e3, 1e6):
         r = factor * base
         X = [arb(float(t), r) for t in z]
-        K = (eye - Y * prob.jacobian(X[:e], X[e:])) * arb_mat([[arb(0, r)] for _ in range(N)])
+        K = (eye - Y * jacobian(X)) * arb_mat([[arb(0, r)] for _ in range(N)])
         out = []
         for i in range(N):
             ki = za[i] - YF[i, 0] + K[i, 0]
@@ -517,8 +565,7 @@ def _krawczyk(prob: _Problem, sol: rd.Solution):
                 break
             out.append(ki)
         else:
-            return out[:e], out[e:], _float_up(
-                max((o - zz).abs_upper() for o, zz in zip(out, za)))
+            return out, _float_up(max((o - zz).abs_upper() for o, zz in zip(out, za)))
     return (f"box too large: the Krawczyk test failed up to radius {r:.2g} (Jacobian nearly "
             f"singular, condition number {np.linalg.cond(Jf):.2g})")
 

@@ -17,9 +17,10 @@ from fractions import Fraction
 import numpy as np
 
 from .network import Network
+from .network_nd import NetworkNd
 
 
-def unit_exponent(net: Network) -> int:
+def unit_exponent(net: Network | NetworkNd) -> int:
     """The ``e`` with ``max |theta| / 2^e`` in ``[1/2, 1)`` (0 for theta = 0).
 
     Examples
@@ -28,7 +29,7 @@ def unit_exponent(net: Network) -> int:
     997
     """
     if net.is_exact:
-        top = max((abs(t) for p in net.fractions() for t in p), default=Fraction(0))
+        top = max((abs(t) for t in net.theta()), default=Fraction(0))
         if top == 0:
             return 0
         e = top.numerator.bit_length() - top.denominator.bit_length()
@@ -42,7 +43,7 @@ def unit_exponent(net: Network) -> int:
     return 0 if top == 0 else math.frexp(top)[1]
 
 
-def unit_scaled(net: Network) -> Network:
+def unit_scaled(net: Network | NetworkNd) -> Network | NetworkNd:
     """The float network ``2^-e theta`` with the largest ``|param|`` in ``[1/2, 1)``.
 
     Exact for float networks (a power-of-two scaling); an exact network is scaled exactly
@@ -52,11 +53,16 @@ def unit_scaled(net: Network) -> Network:
     --------
     >>> unit_scaled(Network([0.0], [1e300], [1e300])).b
     array([0.7466...])
+    >>> unit_scaled(NetworkNd(np.array([[4.0, 1e300]]), None, np.array([1.0]))).w
+    array([[2.98...e-300, 7.46...e-001]])
     """
     e = unit_exponent(net)
     if net.is_exact:
         return net.scaled(Fraction(2) ** -e).to_float()
-    return Network(*(np.ldexp(a, -e) for a in net.arrays()), exact=False)
+    w, b, v = (np.ldexp(a, -e) for a in net.arrays())
+    if isinstance(net, NetworkNd):
+        return NetworkNd(w, b if net.has_bias else None, v, exact=False)
+    return Network(w, b, v, exact=False)
 
 
 def sqrt_float(q: Fraction) -> float:

@@ -169,15 +169,23 @@ class DatasetNd:
         ...
         pwl_kkt.errors.NotSeparableError: x[0] = x[1] = (0, 1) carry both labels: ...
         """
+        if not self._exact:
+            # Float rows: equal floats are equal rationals (+ 0.0 merges -0.0 into 0.0), so
+            # grouping equal rows finds the clash the loop below would, without Fractions.
+            _, first, group = np.unique(
+                self._x + 0.0, axis=0, return_index=True, return_inverse=True
+            )
+            clash = np.flatnonzero(self._y != self._y[first[group.ravel()]])
+            if clash.size:
+                i = int(clash[0])
+                row = tuple(Fraction(t) for t in self._x[i].tolist())
+                raise _both_labels_nd(int(first[group.ravel()[i]]), i, row)
+            return self
         seen: dict[tuple[Fraction, ...], int] = {}
         for i, (row, label) in enumerate(zip(self.x_exact, self._y.tolist())):
             j = seen.setdefault(row, i)
             if self._y[j] != label:
-                shown = ", ".join(_show(q) for q in row)
-                raise NotSeparableError(
-                    f"x[{j}] = x[{i}] = ({shown}) carry both labels: "
-                    "no network separates the data"
-                )
+                raise _both_labels_nd(j, i, row)
         return self
 
     def __eq__(self, other: object) -> bool:
@@ -192,6 +200,13 @@ class DatasetNd:
         kind = "exact" if self._exact else "float64"
         positive = int((self._y > 0).sum())
         return f"<DatasetNd n={self.n} d={self._d} {kind}, {positive} positive>"
+
+
+def _both_labels_nd(j: int, i: int, row: tuple[Fraction, ...]) -> NotSeparableError:
+    shown = ", ".join(_show(q) for q in row)
+    return NotSeparableError(
+        f"x[{j}] = x[{i}] = ({shown}) carry both labels: no network separates the data"
+    )
 
 
 def _rebuild_data_nd(x: object, y: object, exact: bool) -> DatasetNd:

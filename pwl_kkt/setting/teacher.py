@@ -28,6 +28,7 @@ from ..errors import InvalidNetworkError, InvalidValueError
 from ..geometry.pwl import PiecewiseLinear, piecewise_linear
 from ..model.data import Dataset
 from ..model.network import Network
+from ..model.network_nd import NetworkNd
 
 __all__ = [
     "PiecewiseUniform",
@@ -540,40 +541,84 @@ def init_network(
     sigma_h: float = _defaults.SIGMA_H,
     sigma_o: float = _defaults.SIGMA_O,
     seed: int | np.random.Generator | None = None,
-) -> Network:
+    *,
+    d: int | None = None,
+    bias: bool = True,
+    scale: float = 1.0,
+) -> Network | NetworkNd:
     """Assumption 2.1: ``w_i, b_i ~ N(0, sigma_h^2)`` and ``v_i ~ N(0, sigma_o^2)``, i.i.d.
 
     Drawn with ``numpy.random.default_rng(seed)`` in the order w, b, v, so a
-    seed fixes the network. Returns a float network.
+    seed fixes the network. Returns a float network: a univariate :class:`Network`, or with
+    ``d`` a :class:`NetworkNd` on R^d whose rows ``w_i in R^d`` have i.i.d.
+    ``N(0, sigma_h^2)`` entries (drawn row by row; without hidden biases no b is drawn).
+
+    Small initialization, the regime of Phuong & Lampert ("The inductive bias of ReLU
+    networks on orthogonally separable data", ICLR 2021: gradient flow from near-zero
+    initialization): ``scale`` multiplies every parameter after the draw, so a seed gives
+    the same direction ``theta / ||theta||`` at every scale and
+    ``init_network(..., scale=s) == init_network(...).scaled(s)``.
+
+    Parameters
+    ----------
+    k : int
+        Width.
+    sigma_h, sigma_o : float
+        Standard deviations of the hidden parameters (w, b) and the output weights v.
+    seed : int, numpy.random.Generator or None
+    d : int, optional
+        Input dimension; given, the result is a :class:`NetworkNd` (``d=1`` draws the same
+        numbers as the univariate network).
+    bias : bool
+        ``False`` gives ``N(x) = v^T relu(W x)`` (needs ``d``: a univariate Network always
+        has hidden biases).
+    scale : float
+        Positive factor applied to every parameter (default 1: Assumption 2.1 as stated).
 
     Raises
     ------
     InvalidNetworkError
-        ``k < 1``.
+        ``k < 1`` or ``d < 1``.
     InvalidValueError
-        ``sigma_h <= 0``, ``sigma_o < 0``, or a non-finite scale.
+        ``sigma_h <= 0``, ``sigma_o < 0``, ``scale <= 0``, a non-finite scale, or
+        ``bias=False`` without ``d``.
 
     Examples
     --------
     >>> net = init_network(3, sigma_h=2.0, sigma_o=0.5, seed=0)
     >>> net.width, net == init_network(3, 2.0, 0.5, seed=0)
     (3, True)
+    >>> small = init_network(20, d=5, bias=False, scale=1e-4, seed=0)
+    >>> small.d, small.has_bias, small == init_network(20, d=5, bias=False, seed=0).scaled(1e-4)
+    (5, False, True)
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise InvalidNetworkError(f"k: {k!r} is not an integer width")
     if k < 1:
         raise InvalidNetworkError(f"k: a network needs at least one neuron; got width {k}")
-    sh, so = float(sigma_h), float(sigma_o)
+    if d is not None:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            raise InvalidNetworkError(f"d: {d!r} is not an integer dimension")
+        if d < 1:
+            raise InvalidNetworkError(f"d: the input dimension must be at least 1; got {d}")
+    elif not bias:
+        raise InvalidValueError(
+            "bias=False needs d (a NetworkNd): the univariate Network always has hidden biases"
+        )
+    sh, so, sc = float(sigma_h), float(sigma_o), float(scale)
     if not (math.isfinite(sh) and sh > 0):
         raise InvalidValueError(f"sigma_h: {sigma_h!r} must be a positive finite number")
     if not (math.isfinite(so) and so >= 0):
         raise InvalidValueError(f"sigma_o: {sigma_o!r} must be a non-negative finite number")
+    if not (math.isfinite(sc) and sc > 0):
+        raise InvalidValueError(f"scale: {scale!r} must be a positive finite number")
     so = abs(so)  # -0.0 passes the check above and means 0, but numpy refuses a scale of -0.0
     rng = _seeding.rng(seed)
-    w = rng.normal(0.0, sh, int(k))
-    b = rng.normal(0.0, sh, int(k))
+    w = rng.normal(0.0, sh, int(k) if d is None else (int(k), int(d)))
+    b = rng.normal(0.0, sh, int(k)) if bias else None
     v = rng.normal(0.0, so, int(k))
-    return Network(w, b, v)
+    net = Network(w, b, v) if d is None else NetworkNd(w, b, v, exact=False)
+    return net if sc == 1.0 else net.scaled(sc)
 
 
 def _network_dict(net: Network) -> dict[str, Any]:

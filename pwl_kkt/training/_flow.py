@@ -119,23 +119,30 @@ def log_time_increment(log_h: float, log_l0: float, log_l1: float) -> float:
 
 
 def min_norm_clarke(
-    g: tuple[np.ndarray, np.ndarray], d: tuple[np.ndarray, np.ndarray]
+    g: tuple[np.ndarray, ...], d: tuple[np.ndarray, ...]
 ) -> np.ndarray:
     """Per-neuron ``alpha_j in [0, 1]`` minimizing ``||g_j + alpha_j d_j||`` over the segment.
 
-    ``g = (g_w, g_b)`` is the ``relu'(0) = 0`` gradient and ``d = (d_w, d_b)`` what the points
-    exactly on neuron j's kink add with ``relu'(0) = 1`` (they leave ``g_v`` unchanged, since
-    ``relu(0) = 0``); neurons are independent coordinates, so the minimum-norm element of
-    this part of the Clarke subdifferential is found neuron by neuron.
+    ``g`` holds the ``relu'(0) = 0`` gradient of the hidden parameters, block by block
+    (``(g_w, g_b)``; ``g_w`` of shape (k,) or (k, d) on R^d, no ``g_b`` without biases),
+    and ``d`` what the points exactly on neuron j's kink add with ``relu'(0) = 1`` (they
+    leave ``g_v`` unchanged, since ``relu(0) = 0``); row j of every block belongs to neuron
+    j, and neurons are independent coordinates, so the minimum-norm element of this part of
+    the Clarke subdifferential is found neuron by neuron.
 
     Examples
     --------
     >>> min_norm_clarke((np.array([1.0, 1.0]), np.zeros(2)), (np.array([-4.0, 1.0]), np.zeros(2)))
     array([0.25, 0.  ])
     """
-    dd = d[0] * d[0] + d[1] * d[1]
-    gd = g[0] * d[0] + g[1] * d[1]
-    alpha = np.zeros_like(dd)
+    k = g[0].shape[0]
+    dd = np.zeros(k)
+    gd = np.zeros(k)
+    for gi, di in zip(g, d):
+        gi, di = gi.reshape(k, -1), di.reshape(k, -1)
+        dd += np.einsum("ij,ij->i", di, di)
+        gd += np.einsum("ij,ij->i", gi, di)
+    alpha = np.zeros(k)
     nz = dd > 0
     alpha[nz] = np.clip(-gd[nz] / dd[nz], 0.0, 1.0)
     return alpha

@@ -1,10 +1,21 @@
-"""Gradient flow and gradient descent on the empirical loss, O((n + k) log(n + k)) per step.
+"""Gradient flow and gradient descent on the empirical loss, on R (O((n + k) log(n + k)) a
+step) and on R^d (O(n k d) a step, BLAS).
 
 Loss (Eq. 2 of Safran, Vardi & Lee 2022): ``L(theta) = 1/n sum_i l(y_i N(x_i))`` with
 ``l(q) = exp(-q)`` (``"exp"``) or ``l(q) = log(1 + exp(-q))`` (``"logistic"``).
 
 Clarke selection: ``relu'(0) = 0``. A point exactly on a neuron's kink (``w_j x_i + b_j == 0``
 in floating point) does not move that neuron. Example 1 of Safran et al. (2022) depends on this.
+
+Networks on R^d: a :class:`~pwl_kkt.NetworkNd` (with or without hidden biases) on a
+:class:`~pwl_kkt.DatasetNd` trains with the same methods, losses, stopping rules, history,
+callback and progress bar. Its step is dense: ``Z = X W^T + b`` and the gradient are two
+BLAS matrix products over chunks of the data (:mod:`pwl_kkt.training._gradnd`), float64
+throughout; a network without hidden biases trains without them (``N(x) = v^T relu(W x)``,
+the network of Phuong & Lampert, ICLR 2021, whose small-initialization regime
+:func:`~pwl_kkt.init_network` draws with ``scale``). A univariate
+:class:`~pwl_kkt.Network` keeps the sorted-data path below; a d = 1 NetworkNd gives its
+answers up to rounding.
 
 ``method="flow"`` integrates gradient flow with the loss-normalized clock:
 ``dtheta/ds = -grad L(theta) / L(theta)`` traces the same curve as ``dtheta/dt = -grad L`` with
@@ -19,46 +30,30 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from .. import _defaults
 from ..errors import InvalidDataError, InvalidValueError, require
 from ..model.data import Dataset, as_dataset
+from ..model.data_nd import DatasetNd
+from ..model.dimensions import check_dimensions
 from ..model.network import Network
+from ..model.network_nd import NetworkNd
 from . import _fastgrad as fg
 from . import _flow
+from ._evaluation import Evaluation as _Eval
+from ._evaluation import log_loss_terms as _log_loss_terms
+from ._evaluation import logsumexp as _logsumexp
+from ._gradnd import NdEngine
 
 __all__ = ["TrainingHistory", "loss_and_grad", "train"]
 
 _LOSSES = ("exp", "logistic")
 _METHODS = ("flow", "gd")
-
-
-# --- numerically safe loss terms ------------------------------------------------------------
-
-
-def _log_loss_terms(q: np.ndarray, loss: str) -> tuple[np.ndarray, np.ndarray]:
-    """``log l(q_i)`` and ``log(-l'(q_i))`` for every margin, without overflow or underflow."""
-    if loss == "exp":
-        return -q, -q
-    u = -q
-    with np.errstate(over="ignore", divide="ignore"):
-        small = u < -20.0
-        # log(softplus(u)) = u + log(1 - e^u / 2 + ...) for very negative u.
-        log_l = np.where(small, u + np.log1p(-0.5 * np.exp(np.minimum(u, 0.0))), 0.0)
-        big = ~small
-        log_l[big] = np.log(np.logaddexp(0.0, u[big]))
-    return log_l, -np.logaddexp(0.0, q)
-
-
-def _logsumexp(a: np.ndarray) -> float:
-    m = float(np.max(a))
-    if not math.isfinite(m):
-        return m
-    return m + math.log(float(np.sum(np.exp(a - m))))
 
 
 def _check_loss(loss: str) -> None:
@@ -68,7 +63,7 @@ def _check_loss(loss: str) -> None:
 
 def _float_params(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not isinstance(net, Network):
-        raise InvalidValueError(f"net must be a Network; got {type(net).__name__}")
+        raise InvalidValueError(f"net must be a Network or a NetworkNd; got {type(net).__name__}")
     w, b, v = net.arrays()
     return np.array(w), np.array(b), np.array(v)
 
@@ -98,15 +93,46 @@ def _sorted_data(x: object, y: object) -> fg.SortedData:
     return fg.SortedData.build(ds.x_float, ds.y)
 
 
-@dataclass(frozen=True)
-class _Eval:
-    """Everything one step needs: margins, log loss, and grad L (raw and divided by L)."""
+def _univariate_data(net: Network, x: object, y: object) -> tuple[object, object]:
+    """The data of a univariate Network: a d = 1 :class:`DatasetNd` becomes a Dataset."""
+    if isinstance(x, DatasetNd):
+        if y is not None:
+            raise InvalidDataError("give either a dataset or x and y, not both")
+        check_dimensions(net, x)
+        return x.to_univariate(), None
+    return x, y
 
-    q: np.ndarray
-    log_loss: float
-    grad_over_loss: tuple[np.ndarray, np.ndarray, np.ndarray]
-    act: fg.Activity
-    on_kink: bool = False
+
+def _nd_data(net: NetworkNd, x: object, y: object) -> DatasetNd:
+    """The data of a NetworkNd: a DatasetNd, (n, d) points and labels, or univariate data."""
+    if isinstance(x, DatasetNd):
+        if y is not None:
+            raise InvalidDataError("give either a dataset or x and y, not both")
+        ds = x
+    elif isinstance(x, Dataset) or _is_flat(x):
+        ds = DatasetNd.from_univariate(as_dataset(x, y))  # points in R^1
+    elif y is None:
+        raise InvalidDataError("labels y are missing")
+    else:
+        ds = DatasetNd(x, y)
+    check_dimensions(net, ds)
+    return ds
+
+
+def _is_flat(x: object) -> bool:
+    """Whether ``x`` is a 1-D array or a non-empty sequence of numbers (points in R^1)."""
+    if isinstance(x, np.ndarray):
+        return x.ndim == 1
+    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence) or len(x) == 0:
+        return False
+    first = x[0]
+    return isinstance(first, (str, bytes)) or not isinstance(first, (Sequence, np.ndarray))
+
+
+def _nd_engine(net: NetworkNd, ds: DatasetNd) -> tuple[NdEngine, np.ndarray]:
+    w, b, v = net.arrays()
+    theta = np.concatenate([w.ravel(), b, v] if net.has_bias else [w.ravel(), v])
+    return NdEngine(ds.x_float, ds.y, net.width, net.has_bias), theta
 
 
 def _evaluate(w, b, v, data: fg.SortedData, loss: str, clarke: bool = False) -> _Eval:
@@ -135,6 +161,64 @@ def _evaluate(w, b, v, data: fg.SortedData, loss: str, clarke: bool = False) -> 
     return _Eval(q, log_loss, (gw, gb, gv), act, on_kink)
 
 
+class _Engine(Protocol):
+    """What the training loop needs from an engine, for its flat parameter vector ``theta``."""
+
+    n: int
+
+    def evaluate(self, theta: np.ndarray, loss: str, clarke: bool = False) -> _Eval: ...
+
+    def margin_derivative(
+        self, theta: np.ndarray, direction: np.ndarray, at: np.ndarray, ev: _Eval
+    ) -> np.ndarray: ...
+
+    def same_activity(
+        self, theta0: np.ndarray, ev0: _Eval, theta1: np.ndarray, ev1: _Eval
+    ) -> bool: ...
+
+    def network(self, theta: np.ndarray) -> Network | NetworkNd: ...
+
+
+class _Univariate:
+    """The O((n + k) log(n + k)) engine on sorted univariate data; ``theta = (w, b, v)``.
+
+    ``margin_derivative`` is ``dN(x_i)[direction]`` at ``theta`` with the activity of ``at``
+    (evaluated as ``ev``); ``same_activity`` compares the active half-lines of two evaluations.
+    """
+
+    def __init__(self, data: fg.SortedData, k: int) -> None:
+        self.data, self.k, self.n = data, k, data.n
+
+    def evaluate(self, theta: np.ndarray, loss: str, clarke: bool = False) -> _Eval:
+        return _evaluate(*_split(theta, self.k), self.data, loss, clarke)
+
+    def margin_derivative(
+        self, theta: np.ndarray, direction: np.ndarray, at: np.ndarray, ev: _Eval
+    ) -> np.ndarray:
+        return fg.output_derivative(
+            *_split(theta, self.k), _split(direction, self.k), self.data, ev.act
+        )
+
+    def same_activity(
+        self, theta0: np.ndarray, ev0: _Eval, theta1: np.ndarray, ev1: _Eval
+    ) -> bool:
+        a0, a1 = ev0.act, ev1.act
+        return bool(np.array_equal(a0.lo, a1.lo) and np.array_equal(a0.hi, a1.hi))
+
+    def network(self, theta: np.ndarray) -> Network:
+        return Network(*(a.copy() for a in _split(theta, self.k)))
+
+
+def _engine(net: object, x: object, y: object) -> tuple[_Engine, np.ndarray]:
+    """The engine for ``net`` on separable data, and the initial flat parameter vector."""
+    if isinstance(net, NetworkNd):
+        return _nd_engine(net, _nd_data(net, x, y).require_separable())
+    w, b, v = _float_params(net)  # type: ignore[arg-type]
+    ds: Dataset = as_dataset(*_univariate_data(net, x, y)).require_separable()
+    data = fg.SortedData.build(ds.x_float, ds.y)
+    return _Univariate(data, w.shape[0]), np.concatenate([w, b, v])
+
+
 def _scale_by_loss(g: np.ndarray, log_loss: float) -> np.ndarray:
     """``g * L`` from ``log L``: a plain product when ``L`` is a normal float, else in logs.
 
@@ -149,8 +233,8 @@ def _scale_by_loss(g: np.ndarray, log_loss: float) -> np.ndarray:
 
 
 def loss_and_grad(
-    net: Network, x: object, y: object = None, loss: str = "exp"
-) -> tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    net: Network | NetworkNd, x: object, y: object = None, loss: str = "exp"
+) -> tuple[float, tuple[np.ndarray, np.ndarray | None, np.ndarray]]:
     """Empirical loss (Safran, Vardi & Lee 2022, Eq. 2) and its gradient in O((n + k) log(n + k)).
 
     ``L = 1/n sum_i l(y_i N(x_i))`` and, with ``g_i = l'(y_i N(x_i)) y_i / n`` and the Clarke
@@ -159,12 +243,17 @@ def loss_and_grad(
     ``dL/dv_j = sum_{i in A_j} g_i (w_j x_i + b_j)``, where ``A_j = {i : w_j x_i + b_j > 0}`` is
     a half-line of the sorted data found by binary search.
 
+    For a :class:`~pwl_kkt.NetworkNd` on R^d the same formulas hold with ``x_i`` and ``w_j``
+    in R^d, ``A_j = {i : w_j . x_i + b_j > 0}``: a dense O(n k d) computation, two BLAS
+    matrix products over chunks of the data (:mod:`pwl_kkt.training._gradnd`).
+
     Parameters
     ----------
-    net : Network
+    net : Network or NetworkNd
         Evaluated in float64 (an exact network is rounded to nearest).
-    x, y : sequence or Dataset
-        The data (``y`` omitted when ``x`` is a :class:`~pwl_kkt.Dataset`).
+    x, y : sequence, array or Dataset
+        The data (``y`` omitted when ``x`` is a :class:`~pwl_kkt.Dataset` or
+        :class:`~pwl_kkt.DatasetNd`); for a NetworkNd, points of shape (n, d).
     loss : {"exp", "logistic"}
 
     Returns
@@ -174,7 +263,13 @@ def loss_and_grad(
         ones; the gradient is computed as ``(grad L / L) * L`` in logs, so each entry is
         right wherever it is representable (zero stays zero, never ``0 * inf = nan``).
     grads : tuple of three float64 arrays
-        ``(dL/dw, dL/db, dL/dv)``.
+        ``(dL/dw, dL/db, dL/dv)``; for a NetworkNd ``dL/dW`` has shape (k, d), and ``dL/db``
+        is ``None`` for a network without hidden biases.
+
+    Raises
+    ------
+    InvalidDataError
+        The network's d and the data's d differ (the message names both), or bad labels.
 
     Examples
     --------
@@ -182,14 +277,32 @@ def loss_and_grad(
     >>> val, (dw, db, dv) = loss_and_grad(net, [-1.0, 2.0], [1, 1])
     >>> round(val, 6), np.round(dw, 6).tolist(), np.round(dv, 6).tolist()
     (0.567668, [-0.135335, 0.0], [-0.135335, -0.567668])
+
+    On R^2 without hidden biases (margins 2 and 1; each point is active for one neuron only,
+    the other sits on its kink):
+
+    >>> net2 = NetworkNd([[1.0, 0.0], [0.0, 1.0]], None, [1.0, -1.0])
+    >>> val, (dW, db, dv) = loss_and_grad(net2, [[2.0, 0.0], [0.0, 1.0]], [1, -1])
+    >>> round(val, 6), db
+    (0.251607, None)
+    >>> np.round(dW, 6)
+    array([[-0.135335,  0.      ],
+           [-0.      , -0.18394 ]])
     """
     _check_loss(loss)
-    w, b, v = _float_params(net)
-    data = _sorted_data(x, y)
-    ev = _evaluate(w, b, v, data, loss)
+    if isinstance(net, NetworkNd):
+        engine, theta = _nd_engine(net, _nd_data(net, x, y))
+        ev = engine.evaluate(theta, loss)
+    else:
+        w, b, v = _float_params(net)
+        ev = _evaluate(w, b, v, _sorted_data(*_univariate_data(net, x, y)), loss)
     value = math.exp(ev.log_loss) if ev.log_loss < 709.0 else math.inf
-    grads = tuple(_scale_by_loss(g, ev.log_loss) for g in ev.grad_over_loss)
-    return value, grads  # type: ignore[return-value]
+    grads = [_scale_by_loss(g, ev.log_loss) for g in ev.grad_over_loss]
+    if isinstance(net, NetworkNd):
+        grads[0] = grads[0].reshape(net.width, net.d)
+        if not net.has_bias:
+            grads.insert(1, None)  # type: ignore[arg-type]
+    return value, tuple(grads)  # type: ignore[return-value]
 
 
 # --- training history -----------------------------------------------------------------------
@@ -435,7 +548,7 @@ def _positive(value: object, name: str, allow_none: bool = True) -> float | None
 
 
 def train(
-    net: Network,
+    net: Network | NetworkNd,
     x: object,
     y: object = None,
     *,
@@ -447,10 +560,10 @@ def train(
     margin_plateau: float | None = None,
     max_time: float | None = None,
     record_every: int = 1,
-    callback: Callable[[int, Network, dict], bool | None] | None = None,
+    callback: Callable[[int, Network | NetworkNd, dict], bool | None] | None = None,
     progress: bool = True,
     rtol: float = 1e-2,
-) -> tuple[Network, TrainingHistory]:
+) -> tuple[Network | NetworkNd, TrainingHistory]:
     """Train ``net`` on the data by gradient flow (adaptive Runge-Kutta) or plain GD.
 
     ``method="flow"`` integrates ``dtheta/ds = F = -grad L(theta) / L(theta)``, the
@@ -482,16 +595,19 @@ def train(
     instead of being pushed across it by a selection that raises the loss. Where the
     selection ``relu'(0) = 0`` is already shortest (Example 1 of Safran, Vardi & Lee, NeurIPS
     2022: a neuron with ``v_j = 0``) nothing changes. Each field evaluation costs
-    O((n + k) log(n + k)); an accepted flow step takes one (a rejected one another).
-    Training is deterministic.
+    O((n + k) log(n + k)) (O(n k d) for a NetworkNd); an accepted flow step takes one (a
+    rejected one another), and on R^d the error control takes one more pass over the data
+    for the margins' derivative. Training is deterministic.
 
     Parameters
     ----------
-    net : Network
-        Initial network (float64; an exact network is rounded).
-    x, y : sequence or Dataset
+    net : Network or NetworkNd
+        Initial network (float64; an exact network is rounded). A NetworkNd trains on R^d,
+        without hidden biases if it has none.
+    x, y : sequence, array, Dataset or DatasetNd
         Data; the same x with both labels raises :class:`~pwl_kkt.NotSeparableError`.
-        Single-class data is fine.
+        Single-class data is fine. For a NetworkNd: a DatasetNd, or points of shape (n, d)
+        and labels (univariate data counts as d = 1).
     loss : {"exp", "logistic"}
     method : {"flow", "gd"}
     steps : int
@@ -518,12 +634,21 @@ def train(
 
     Returns
     -------
-    (Network, TrainingHistory)
-        The float network after training, and its history: ``stop_reason`` is one of
+    (Network or NetworkNd, TrainingHistory)
+        The float network after training (of the kind of ``net``), and its history
+        (``norm`` is that of the trained parameters: no b without biases):
+        ``stop_reason`` is one of
         ``"steps"``, ``"target_loss"``, ``"margin_plateau"``, ``"max_time"``, ``"callback"``,
         ``"stationary"`` (zero gradient) or ``"stalled"`` (the flow step cannot move theta
         in float64, or the error control cannot meet ``rtol``); ``stop_detail`` says why in
         words and whether the result separates the data (also ``history.separated``).
+
+    Raises
+    ------
+    InvalidDataError
+        The network's d and the data's d differ (the message names both), or bad labels.
+    NotSeparableError
+        One point carries both labels.
 
     Examples
     --------
@@ -535,12 +660,20 @@ def train(
     ([0.0, 0.0], 0.0, 0.0, True)
     >>> hist.separated, hist.stop_reason
     (True, 'steps')
+
+    On R^2, from a small initialization without hidden biases:
+
+    >>> from pwl_kkt import init_network
+    >>> data = DatasetNd(np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]), [1, 1, -1])
+    >>> net0 = init_network(4, d=2, bias=False, scale=0.1, seed=0)
+    >>> net, hist = train(net0, data, loss="logistic", steps=300, progress=False)
+    >>> net.d, net.has_bias, hist.separated
+    (2, False, True)
     """
     _check_loss(loss)
     if method not in _METHODS:
         raise InvalidValueError(f"method: {method!r} is not one of {', '.join(_METHODS)}")
-    w, b, v = _float_params(net)
-    ds: Dataset = as_dataset(x, y).require_separable()
+    engine, theta = _engine(net, x, y)
     steps = _count(steps, "steps", 0)
     record_every = _count(record_every, "record_every", 1)
     lr_f = _positive(lr, "lr", allow_none=False)
@@ -549,12 +682,10 @@ def train(
     log_target = None if target_loss is None else math.log(_positive(target_loss, "target_loss"))
     plateau = None if margin_plateau is None else _positive(margin_plateau, "margin_plateau")
     max_time = None if max_time is None else _positive(max_time, "max_time")
-    data = fg.SortedData.build(ds.x_float, ds.y)
-    n, k = data.n, w.shape[0]
-    theta = np.concatenate([w, b, v])
+    n = engine.n
 
     def field(y: np.ndarray) -> tuple[np.ndarray, _Eval]:
-        ev = _evaluate(*_split(y, k), data, loss, clarke=True)
+        ev = engine.evaluate(y, loss, clarke=True)
         return -np.concatenate(ev.grad_over_loss), ev
 
     rows: list[tuple[float, ...]] = []
@@ -598,7 +729,7 @@ def train(
     if method == "flow":
         velocity, ev = field(theta)
     else:
-        ev = _evaluate(w, b, v, data, loss)
+        ev = engine.evaluate(theta, loss)
     h: float | None = None
     last = record(0, ev)
     step = 0
@@ -625,7 +756,7 @@ def train(
                     _PAIR, field, theta, h, velocity
                 )
                 ratio = _error_ratio(
-                    theta, (ev, velocity), (new, new_velocity), h, err, data, rtol_f
+                    engine, (theta, ev, velocity), (new_theta, new, new_velocity), h, err, rtol_f
                 )
                 if ratio <= 1.0:
                     break
@@ -662,7 +793,7 @@ def train(
             with np.errstate(over="ignore", invalid="ignore"):
                 new_theta = theta - eta * np.concatenate(ev.grad_over_loss)
                 finite = bool(np.isfinite(new_theta).all())
-                new = _evaluate(*_split(new_theta, k), data, loss) if finite else None
+                new = engine.evaluate(new_theta, loss) if finite else None
             if new is None or not (
                 math.isfinite(new.log_loss)
                 and all(np.isfinite(g).all() for g in new.grad_over_loss)
@@ -678,7 +809,7 @@ def train(
         if step % record_every == 0 or step == steps:
             prev_margin = last["margin"]
             last = record(step, ev)
-            if callback is not None and callback(step, Network(*_split(theta, k)), last):
+            if callback is not None and callback(step, engine.network(theta), last):
                 stop_reason, detail = "callback", f"the callback asked to stop at step {step}"
                 break
             if (
@@ -706,19 +837,20 @@ def train(
         stop_detail=detail,
         extra=dict(counts),
     )
-    return Network(*(a.copy() for a in _split(theta, k))), history
+    return engine.network(theta), history
 
 
 def _error_ratio(
-    theta: np.ndarray,
-    old: tuple[_Eval, np.ndarray],
-    new: tuple[_Eval, np.ndarray],
+    engine: _Engine,
+    old: tuple[np.ndarray, _Eval, np.ndarray],
+    new: tuple[np.ndarray, _Eval, np.ndarray],
     h: float,
     err: np.ndarray,
-    data: fg.SortedData,
     rtol: float,
 ) -> float:
     """Local error over tolerance: the largest of three indicators, each ``<= 1`` to accept.
+
+    ``old`` and ``new`` are ``(theta, evaluation, velocity)`` at the two ends of the step.
 
     * parameters: ``||e|| / (rtol ||theta_0||)``;
     * margins: ``max_i |y_i dN(x_i)[e]| / (rtol max_i |q_i|)`` -- the margins
@@ -731,26 +863,24 @@ def _error_ratio(
       method's stability limit (the flow is stiff: the support margins equalize fast while
       the direction moves slowly) breaks this first.
     """
-    ev0, f0 = old
-    ev1, f1 = new
+    theta, ev0, f0 = old
+    new_theta, ev1, f1 = new
     if not math.isfinite(ev1.log_loss):
         return math.inf
-    k = theta.shape[0] // 3
-    dq = fg.output_derivative(*_split(theta, k), _split(err, k), data, ev1.act)
+    dq = engine.margin_derivative(theta, err, new_theta, ev1)
     scale = float(np.max(np.abs(ev1.q)))
     ratios = [float(np.sqrt(err @ err)) / (rtol * float(np.sqrt(theta @ theta)))]
     if scale > 0:
         ratios.append(float(np.max(np.abs(dq))) / (rtol * scale))
     predicted = -0.5 * h * (float(f0 @ f0) + float(f1 @ f1))
     defect = abs(ev1.log_loss - ev0.log_loss - predicted)
-    smooth = (
-        not (ev0.on_kink or ev1.on_kink)
-        and np.array_equal(ev0.act.lo, ev1.act.lo)
-        and np.array_equal(ev0.act.hi, ev1.act.hi)
-    )
-    ratios.append(defect / (rtol * max(abs(ev1.log_loss + math.log(data.n)), 1.0)))
+    ratios.append(defect / (rtol * max(abs(ev1.log_loss + math.log(engine.n)), 1.0)))
     rise = ev1.log_loss - ev0.log_loss
-    if smooth and rise > 64 * _EPS * max(abs(ev0.log_loss), 1.0):
+    if (
+        rise > 64 * _EPS * max(abs(ev0.log_loss), 1.0)
+        and not (ev0.on_kink or ev1.on_kink)
+        and engine.same_activity(theta, ev0, new_theta, ev1)
+    ):
         # The flow's loss never rises; on a smooth step a rise is the explicit step's
         # instability (h beyond 2 / the largest curvature). Where a kink crosses or sits on
         # a data point the Clarke selection can make a decrease impossible: no demand there.
