@@ -21,6 +21,7 @@ from pwl_kkt import (
     alignment_report,
     max_margin_direction,
     orthogonal_data,
+    orthogonal_limit,
     orthogonal_setting,
     orthogonally_separable,
 )
@@ -356,6 +357,61 @@ def test_alignment_report_refuses_what_it_cannot_judge() -> None:
         alignment_report(NetworkNd([[1, 0, 0]], None, [1]), setting, tol=1.5)
 
 
+# --- the limit network ----------------------------------------------------------------------
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(2, 6))
+def test_limit_network_satisfies_the_kkt_conditions(seed: int, d: int) -> None:
+    """Stationarity and margins of ``orthogonal_limit`` with the multipliers of its docstring,
+    lambda_i = alpha_i / ||w_+|| (or ||w_-||), rechecked in float64 (entries O(1), k <= 11:
+    rounding ~1e-15; the bound 1e-10 is far from anything that is not a KKT point)."""
+    gen = np.random.default_rng(seed)
+    setting = orthogonal_setting(orthogonal_data(int(gen.integers(2, 30)), d, seed=gen))
+    k = int(gen.integers(0, 10))
+    # random neurons, and one that points into each class (so both classes have a neuron)
+    W = np.vstack([gen.standard_normal((k, d)), setting.plus.w_float, setting.minus.w_float])
+    a = np.concatenate([gen.standard_normal(k), [gen.uniform(0.1, 2), -gen.uniform(0.1, 2)]])
+    lim = orthogonal_limit(NetworkNd(W, None, a), setting)
+    X, y = np.array(setting.data.x_float), setting.data.y
+    lam = np.zeros(len(y))
+    for direction in (setting.plus, setting.minus):
+        for i, alpha in zip(direction.support, direction.alpha):
+            lam[i] = float(alpha) / direction.norm
+    W, _, a = lim.arrays()
+    Z = X @ W.T
+    grad_w = a[:, None] * ((lam * y)[:, None] * (Z > 0)).T @ X
+    grad_a = np.maximum(Z, 0).T @ (lam * y)
+    assert np.allclose(W, grad_w, atol=1e-10) and np.allclose(a, grad_a, atol=1e-10)
+    margins = y * lim(X)
+    assert margins.min() == pytest.approx(1, abs=1e-10)
+    assert np.all(margins[lam > 0] == pytest.approx(1, abs=1e-10))
+    assert np.allclose(np.abs(a), np.linalg.norm(W, axis=1), atol=1e-12)  # balanced
+    again = orthogonal_limit(lim, setting)
+    assert np.allclose(again.arrays()[0], W, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_limit_network_is_certified_by_certify_kkt(seed: int) -> None:
+    """The numeric KKT certificate agrees (default tolerance 1e-6; the limit is KKT to
+    rounding), and the trained network it came from is not yet KKT at that tolerance."""
+    from pwl_kkt import certify_kkt, init_network, train
+
+    data = orthogonal_data(30, 4, seed=seed)
+    net, _ = train(init_network(8, d=4, bias=False, scale=1e-4, seed=seed), data,
+                   steps=1500, progress=False)
+    cert = certify_kkt(orthogonal_limit(net, data), data)
+    assert cert.is_kkt and cert.eps < 1e-12
+    assert not certify_kkt(net, data).is_kkt
+
+
+def test_limit_network_refuses_what_has_no_limit_form() -> None:
+    setting = orthogonal_setting([[2, 1], [1, 2], [-1, -1]], [1, 1, -1])
+    with pytest.raises(InvalidNetworkError, match="y = -1"):
+        orthogonal_limit(NetworkNd([[1, 0], [2, 0]], None, [1, 1]), setting)
+    with pytest.raises(InvalidDataError, match="orthogonally separable"):
+        orthogonal_limit(NetworkNd([[1, 0]], None, [1]), [[1, 0], [1, 1]], [1, -1])
+
+
 # --- the command line -----------------------------------------------------------------------
 
 
@@ -417,3 +473,45 @@ def test_exact_and_float_reports_agree_on_generated_data() -> None:
         a, b = (max_margin_direction(s, label=label) for s in (data, exact))
         assert a.w == b.w and a.proven
         assert math.isclose(a.norm, math.sqrt(float(a.sq_norm)), rel_tol=1e-15)
+
+
+# --- the theorem, visible -------------------------------------------------------------------
+
+
+def _trained(seed: int, loss: str):
+    from pwl_kkt import init_network, train
+
+    data = orthogonal_data(50, 5, seed=seed)
+    net0 = init_network(20, d=5, bias=False, scale=1e-4, seed=seed)
+    net, hist = train(net0, data, loss=loss, steps=3000, progress=False)
+    return alignment_report(net, orthogonal_setting(data)), hist
+
+
+def _theorem_holds(rep, hist) -> None:
+    """The issue's acceptance numbers for d = 5, n = 50, k = 20 from a small initialization,
+    mean cosine above 0.99 and stable rank below 2.1, and the limit form itself: residuals of
+    both limit statements below 1e-2, u_j z_j = 0 (tol 0.05) for every live neuron."""
+    assert hist.separated and rep.proven and rep.separable
+    assert rep.mean_cosine > 0.99 and rep.stable_rank < 2.1
+    assert rep.residual_w < 1e-2 and rep.residual_a < 1e-2 and rep.all_exclusive
+
+
+def test_theorem_on_the_documented_example() -> None:
+    _theorem_holds(*_trained(0, "logistic"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(1, 6))
+@pytest.mark.parametrize("loss", ["logistic", "exp"])
+def test_theorem_across_seeds(seed: int, loss: str) -> None:
+    """As above, except for neurons that neither died nor grew. Seed 5 has one: it keeps
+    ||w_j|| ~ 1e-4 (its initial size) while the others reach 1e3 to 1e4, so it is 0 in
+    W / ||W||_F (u_j = z_j = 0 in the limit) and its direction is not the theorem's business.
+    The cosine is therefore the ||w_j||^2-weighted mean (as W / ||W||_F weighs the neurons)
+    and u_j z_j = 0 is required of every neuron with ||w_j||^2 >= 1e-6 ||W||_F^2."""
+    rep, hist = _trained(seed, loss)
+    fro2 = sum(nr.norm**2 for nr in rep.neurons)
+    assert hist.separated and rep.proven and rep.separable
+    assert rep.weighted_cosine > 0.99 and rep.stable_rank < 2.1
+    assert rep.residual_w < 1e-2 and rep.residual_a < 1e-2
+    assert all(nr.exclusive for nr in rep.neurons if nr.norm**2 >= 1e-6 * fro2)

@@ -4,11 +4,13 @@ Phuong & Lampert, *The inductive bias of ReLU networks on orthogonally separable
 (ICLR 2021), study ``f(x) = a^T relu(W x)`` (a :class:`~pwl_kkt.model.network_nd.NetworkNd`
 without hidden biases) trained by gradient flow on the logistic or exponential loss from a
 near-zero initialization. A dataset ``{(x_i, y_i)}`` in R^d is **orthogonally separable** if
+::
 
     x_i . x_j > 0  when y_i = y_j,        x_i . x_j <= 0  when y_i != y_j,
 
 for all pairs ``(i, j)``, ``i = j`` included (so no point is 0). The **positive and negative
 max-margin directions** are
+::
 
     w_+ = argmin ||w||^2  s.t.  w . x_i >= 1  for y_i = +1,
     w_- = argmin ||w||^2  s.t.  w . x_i >= 1  for y_i = -1.
@@ -542,7 +544,7 @@ class AlignmentReport:
 
     @property
     def n_dead(self) -> int:
-        """Number of dead neurons (``w_j . x_i <= 0`` on every point)."""
+        """Number of dead neurons (no data point on the positive side of ``w_j``)."""
         return sum(nr.dead for nr in self.neurons)
 
     def to_dict(self) -> dict:
