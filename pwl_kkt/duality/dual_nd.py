@@ -568,7 +568,7 @@ def max_abs_dual_nd(
     bias: bool = True,
     max_nodes: int = DEFAULT_MAX_NODES,
 ) -> DualBound:
-    """A rigorous bound on ``max |G(u)|`` over unit ``u``, ``G(u) = sum_i lambda_i y_i relu(<u, xt_i>)``.
+    """A rigorous bound on ``max |G(u)|`` over unit u, ``G = sum_i lambda_i y_i relu(<u, xt_i>)``.
 
     ``xt_i = (x_i, 1)`` with ``bias=True`` (the sphere of R^{d+1}), else ``x_i``. The bound is
     the maximum itself (``exact``) when the branch and bound over activation cells of the
