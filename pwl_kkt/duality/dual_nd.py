@@ -212,7 +212,7 @@ def _augmented(data: DatasetNd, bias: bool) -> tuple[tuple[Fraction, ...], ...]:
 
 
 def dual_function_nd(lambdas: Sequence[object], x: object, y: object = None, *, bias: bool = True):
-    """The float function ``u -> G(u) = sum_i lambda_i y_i relu(u . xt_i)`` on R^{d+1} (R^d).
+    """The float function ``u -> G(u) = sum_i lambda_i y_i relu(<u, xt_i>)`` on R^{d+1} (R^d).
 
     The callable takes ``u`` of shape ``(D,)`` or ``(m, D)``, ``D = d + 1`` (``d`` without
     biases); ``G`` is positively homogeneous of degree 1, so ``u`` need not be a unit vector.
@@ -568,7 +568,7 @@ def max_abs_dual_nd(
     bias: bool = True,
     max_nodes: int = DEFAULT_MAX_NODES,
 ) -> DualBound:
-    """A rigorous bound on ``max_{||u|| = 1} |G(u)|``, ``G(u) = sum_i lambda_i y_i relu(u . xt_i)``.
+    """A rigorous bound on ``max |G(u)|`` over unit u, ``G = sum_i lambda_i y_i relu(<u, xt_i>)``.
 
     ``xt_i = (x_i, 1)`` with ``bias=True`` (the sphere of R^{d+1}), else ``x_i``. The bound is
     the maximum itself (``exact``) when the branch and bound over activation cells of the

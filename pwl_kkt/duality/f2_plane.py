@@ -70,7 +70,7 @@ def _augmented(points: object, name: str) -> np.ndarray:
 
 
 def arccos_kernel_2d(x1: object, x2: object | None = None) -> np.ndarray:
-    """The F2 kernel ``E_u[relu(u . xt) relu(u . xt')]`` for ``u`` uniform on the sphere S^2.
+    """The F2 kernel ``E_u[relu(<u, xt>) relu(<u, xt'>)]`` for ``u`` uniform on the sphere S^2.
 
     ``k(x, x') = (||xt x xt'|| + (pi - t) xt . xt') / (6 pi)`` with ``t = atan2(||xt x xt'||,
     xt . xt')`` the angle between ``xt = (x, 1)`` and ``xt' = (x', 1)`` (module docstring).

@@ -6,7 +6,7 @@ Neuron j of ``N(x) = sum_j v_j relu(w_j . x + b_j)``, ``x in R^2``, bends N alon
 ``w_j = s_j (a, b)``, ``b_j = s_j c``, ``s_j != 0`` of either sign. Crossing the line from
 ``a x + b y + c < 0`` to ``> 0``, the gradient of N grows by ``v_j |s_j| (a, b)`` and its
 offset by ``v_j |s_j| c`` (the neuron switches on if ``s_j > 0``, off if ``s_j < 0``). So the
-neurons on one line add their jumps into one number,
+neurons on one line add their jumps into one number::
 
     jump(L) = sum_{j on L} v_j |s_j|,
 
@@ -113,7 +113,7 @@ class PlaneLine:
 
 @dataclass(frozen=True)
 class PlaneRegion:
-    """An effective region inside the box: a convex polygon on which ``N = g . x + offset``.
+    """An effective region inside the box: a convex polygon on which ``N = <g, x> + offset``.
 
     ``vertices`` are exact, counterclockwise from the lowest-leftmost one, without
     collinear points. ``clipped`` is true when the polygon has an edge on the box boundary:

@@ -129,7 +129,7 @@ class PlanePatterns:
 
 
 def plane_activation_patterns(x: object, *, include_empty: bool = False) -> PlanePatterns:
-    """Every activation pattern ``1[u . (x_i, 1) > 0]``, ``u in R^3``, of points in the plane.
+    """Every activation pattern ``1[<u, (x_i, 1)> > 0]``, ``u in R^3``, of points in the plane.
 
     The full set of points is always a pattern; the empty one is left out unless
     ``include_empty`` (as :func:`~pwl_kkt.duality.optimum.activation_patterns` does in one
