@@ -1,4 +1,4 @@
-"""Rows of an ``(m, d)`` matrix given as a 2-D array or a sequence of sequences.
+"""Rows of an ``(m, d)`` matrix given as a 2-D array or a sequence of sequences, and its floats.
 
 The weights ``w`` of a :class:`~pwl_kkt.model.network_nd.NetworkNd` (one row per neuron)
 and the points ``x`` of a :class:`~pwl_kkt.model.data_nd.DatasetNd` (one row per point)
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import PwlKktError
+from ..errors import InvalidValueError, PwlKktError
 
 
 @dataclass(frozen=True)
@@ -73,3 +73,14 @@ class MatrixRows:
                     "rows must have one length"
                 )
         return d
+
+    def finite(self, arr: np.ndarray) -> np.ndarray:
+        """``arr`` made read-only, once every entry is finite (else the first one is named)."""
+        bad = np.argwhere(~np.isfinite(arr))
+        if bad.size:
+            i, c = (int(t) for t in bad[0])
+            raise InvalidValueError(
+                f"{self.name}[{i}][{c}]: {float(arr[i, c])!r} is not a finite number"
+            )
+        arr.setflags(write=False)
+        return arr

@@ -12,7 +12,7 @@ from functools import cached_property
 import numpy as np
 
 from .._rational import floats_of, fraction_to_float, fractions_of
-from ..errors import InvalidDataError, InvalidValueError, NotSeparableError
+from ..errors import InvalidDataError, NotSeparableError
 from ._rows import MatrixRows
 from .data import Dataset, _labels, _show
 from .network import _is_float_array
@@ -231,10 +231,5 @@ def _float_points(x: object) -> np.ndarray:
         ).reshape(len(rows), max(d, 1))
     if arr.shape[1] == 0:
         raise InvalidDataError("x has no columns: the dimension d must be at least 1")
-    bad = np.argwhere(~np.isfinite(arr))
-    if bad.size:
-        i, c = (int(t) for t in bad[0])
-        raise InvalidValueError(f"x[{i}][{c}]: {float(arr[i, c])!r} is not a finite number")
-    arr.setflags(write=False)
-    return arr
+    return _POINTS.finite(arr)
 

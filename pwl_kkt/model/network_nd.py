@@ -413,12 +413,7 @@ def _float_matrix(rows: list[object], d: int) -> np.ndarray:
     # every row is checked (and read) by _floats_of, so numpy only stacks numbers here
     arr = np.array([_floats_of(r, f"w[{j}]") for j, r in enumerate(rows)], dtype=np.float64)
     arr = arr.reshape(len(rows), d)
-    bad = np.argwhere(~np.isfinite(arr))
-    if bad.size:
-        j, c = (int(t) for t in bad[0])
-        raise InvalidValueError(f"w[{j}][{c}]: {float(arr[j, c])!r} is not a finite number")
-    arr.setflags(write=False)
-    return arr
+    return _WEIGHTS.finite(arr)
 
 
 def _input_points(x: object) -> np.ndarray:
