@@ -27,6 +27,7 @@ from pwl_kkt.errors import (
     NotSeparableError,
 )
 
+from ._kkt_checks import farkas_holds, substitution_holds
 from .strategies import kkt_instances, perturbed_kkt_instances, rotated_kkt_instances
 
 F = Fraction
@@ -69,39 +70,12 @@ def _independent_system(net: Network, data: Dataset):
 
 
 def _substitution_holds(net: Network, data: Dataset, res: ExactKKTResult) -> bool:
-    m, support, pairs, lam_cols, mu_cols, rhs = _independent_system(net, data)
-    lam = res.lambdas
-    mu = {(i, j): t for i, j, t in res.mu}
-    if any(t < 0 for t in lam) or any(lam[i] for i in range(len(lam)) if i not in support):
-        return False
-    if set(mu) != set(pairs) or any(not 0 <= mu[p] <= lam[p[0]] for p in pairs):
-        return False
-    acc = {r: F(0) for r in rhs}
-    for i, col in lam_cols.items():
-        for r, c in col.items():
-            acc[r] += c * lam[i]
-    for p, col in mu_cols.items():
-        for r, c in col.items():
-            acc[r] += c * mu[p]
-    return acc == rhs
+    return substitution_holds(_independent_system(net, data), res)
 
 
 def _farkas_holds(net: Network, data: Dataset, res: ExactKKTResult) -> bool:
-    """``A^T y + D^T z >= 0``, ``z >= 0`` and ``theta . y < 0`` (no multipliers exist)."""
-    m, support, pairs, lam_cols, mu_cols, rhs = _independent_system(net, data)
     y = {(kind, j): t for kind, j, t in res.farkas_y}
-    z = {(i, j): t for i, j, t in res.farkas_z}
-    if any(t < 0 for t in z.values()) or not set(z) <= set(pairs):
-        return False
-    for i, col in lam_cols.items():
-        val = sum((c * y.get(r, 0) for r, c in col.items()), F(0))
-        val -= sum((t for (pi, _), t in z.items() if pi == i), F(0))
-        if val < 0:
-            return False
-    for p, col in mu_cols.items():
-        if sum((c * y.get(r, 0) for r, c in col.items()), F(0)) + z.get(p, 0) < 0:
-            return False
-    return sum((rhs[r] * t for r, t in y.items()), F(0)) < 0
+    return farkas_holds(_independent_system(net, data), y, res)
 
 
 # --- Example 1 ---------------------------------------------------------------------------------

@@ -145,6 +145,15 @@ def _lambdas(lambdas: object, n: int, exact: bool) -> tuple:
         for i, t in enumerate(lam):
             if not math.isfinite(t):
                 raise InvalidValueError(f"lambdas[{i}]: {t!r} is not a finite number")
+    return _check_lambdas(lam, n)
+
+
+def _check_lambdas(lam: tuple, n: int) -> tuple:
+    """``lam`` itself if it holds one multiplier ``lambda_i >= 0`` per data point.
+
+    Shared by the duals on the line, on R^d and in the plane, which read the entries each
+    in their own way (floats or exact rationals) before this check.
+    """
     if len(lam) != n:
         raise InvalidValueError(f"lambdas has {len(lam)} entries but the data has {n} points")
     for i, t in enumerate(lam):

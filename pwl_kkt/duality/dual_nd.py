@@ -52,6 +52,7 @@ import sympy
 from .._rational import fraction_text, fraction_to_float, fractions_of
 from ..errors import InvalidValueError
 from ..model.data_nd import DatasetNd
+from .dual import _check_lambdas
 
 __all__ = ["DualBound", "dual_function_nd", "dual_value_exact_nd", "max_abs_dual_nd"]
 
@@ -198,12 +199,7 @@ def _data(x: object, y: object | None) -> DatasetNd:
 def _lambdas(lambdas: object, n: int) -> tuple[Fraction, ...]:
     lam = fractions_of(np.asarray(lambdas).ravel() if isinstance(lambdas, np.ndarray)
                        else lambdas, "lambdas")
-    if len(lam) != n:
-        raise InvalidValueError(f"lambdas has {len(lam)} entries but the data has {n} points")
-    for i, t in enumerate(lam):
-        if t < 0:
-            raise InvalidValueError(f"lambdas[{i}] = {t} is negative (multipliers are >= 0)")
-    return lam
+    return _check_lambdas(lam, n)
 
 
 def _augmented(data: DatasetNd, bias: bool) -> tuple[tuple[Fraction, ...], ...]:

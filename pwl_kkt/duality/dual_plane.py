@@ -45,6 +45,7 @@ from ..errors import InvalidDataError, InvalidValueError
 from ..geometry.great_circles import (
     CircleArrangement,
     Vec,
+    _bits,
     _cross2,
     _dot,
     _primitive,
@@ -52,6 +53,7 @@ from ..geometry.great_circles import (
 )
 from ..model.data import Dataset
 from ..model.data_nd import DatasetNd
+from .dual import _check_lambdas
 
 __all__ = ["DualMaximum2d", "dual_value_2d", "max_abs_dual_2d", "plane_dataset", "sqrt_interval"]
 
@@ -186,12 +188,7 @@ def _exact_lambdas(lambdas: object, n: int) -> tuple[Fraction, ...]:
         lam = fractions_of(lambdas.ravel(), "lambdas")
     else:
         lam = fractions_of(lambdas, "lambdas")
-    if len(lam) != n:
-        raise InvalidValueError(f"lambdas has {len(lam)} entries but the data has {n} points")
-    for i, t in enumerate(lam):
-        if t < 0:
-            raise InvalidValueError(f"lambdas[{i}] = {t} is negative (multipliers are >= 0)")
-    return lam
+    return _check_lambdas(lam, n)
 
 
 def _integer_coefficients(
@@ -417,7 +414,7 @@ class _FloatScan:
         for k in range(arr.n_points):
             verts, masks = arr.vertices[k], arr.arc_masks[k]
             first.append(r)
-            for j in _bits_of(masks[0]):
+            for j in _bits(masks[0]):
                 rows.append(r)
                 cols.append(j)
                 vals.append(1.0)
@@ -520,13 +517,3 @@ def _unit_rows(rows: list) -> np.ndarray:
             out[i] = [float(t >> e) if e > 0 else float(t) for t in v]
     norms = np.linalg.norm(out, axis=1)
     return out / np.where(norms > 0, norms, 1.0)[:, None]
-
-
-def _bits_of(mask: int) -> list[int]:
-    out, k = [], 0
-    while mask:
-        if mask & 1:
-            out.append(k)
-        mask >>= 1
-        k += 1
-    return out

@@ -750,12 +750,22 @@ def margin_report(
         p_star = _f1_value(data)
     if p_star is None:
         p_star = float(global_max_margin(data, exact=False).P_star)
-    ker = kernel_max_margin(data)
     rf = None
     if n_features is not None:
         rf = random_feature_max_margin(data, n_features=n_features, seed=seed).normalized_margin
+    return _report(network_margin(net, data), p_star, kernel_max_margin(data), rf, n_features)
+
+
+def _report(
+    network: float, p_star: float, ker: F2MaxMargin, rf: float | None, n_features: int | None
+) -> MarginReport:
+    """The :class:`MarginReport` of a network's margin, ``P*`` and the F2 solution ``ker``.
+
+    ``f1 = 1 / (2 P*)`` on the common scale of the module docstring; shared by the line and
+    the plane, which differ only in how they compute the parts.
+    """
     return MarginReport(
-        network=network_margin(net, data),
+        network=network,
         f1=1.0 / (2.0 * p_star),
         f2=ker.normalized_margin,
         random_features=rf,

@@ -35,7 +35,7 @@ from ..model.data import Dataset
 from ..model.data_nd import DatasetNd
 from ..model.network_nd import NetworkNd
 from .dual_plane import plane_dataset
-from .f2 import F2MaxMargin, MarginReport, _min_norm_margin, _result
+from .f2 import F2MaxMargin, MarginReport, _min_norm_margin, _report, _result
 
 __all__ = [
     "arccos_kernel_2d",
@@ -216,16 +216,7 @@ def margin_report_2d(
     data = plane_dataset(x, y, "margin_report_2d").require_separable()
     opt = optimum if optimum is not None else global_max_margin_2d(data, exact=False)
     p_star = float(opt.P_star)
-    ker = kernel_max_margin_2d(data)
     rf = None
     if n_features is not None:
         rf = random_feature_max_margin_2d(data, n_features=n_features, seed=seed).normalized_margin
-    return MarginReport(
-        network=network_margin_2d(net, data),
-        f1=1.0 / (2.0 * p_star),
-        f2=ker.normalized_margin,
-        random_features=rf,
-        n_features=None if n_features is None else int(n_features),
-        P_star=p_star,
-        Q_star=ker.sq_norm,
-    )
+    return _report(network_margin_2d(net, data), p_star, kernel_max_margin_2d(data), rf, n_features)

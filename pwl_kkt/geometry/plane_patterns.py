@@ -66,7 +66,7 @@ from .._rational import fractions_of
 from ..errors import InvalidDataError
 from ..limits import get_limits
 from ..model.data import Dataset
-from ..model.data_nd import DatasetNd, _row_length, _rows
+from ..model.data_nd import _POINTS, DatasetNd
 
 __all__ = ["PlanePatterns", "plane_activation_patterns"]
 
@@ -223,8 +223,8 @@ def _read_points(x: object) -> list[tuple[Fraction, ...]]:
             raise InvalidDataError(
                 f"needs points in the plane (d = 2) as an (n, 2) array; got shape {x.shape}"
             )
-        rows = _rows(x)
-        d = _row_length(rows)
+        rows = _POINTS.rows(x)
+        d = _POINTS.length(rows)
     if not rows:
         raise InvalidDataError("no points: at least one point is needed")
     if d != 2:

@@ -45,6 +45,7 @@ from .numeric import (
     KKTCertificate,
     _assemble,
     _check_tol,
+    _solved_multipliers,
 )
 
 _BLOCK = 2**21  # entries of one (support points x neurons) block
@@ -271,17 +272,7 @@ def _solve_sparse(st: _StructureNd, solver: str | None) -> tuple[np.ndarray, np.
         r_v = r_v - rz @ lam
         cons.append(mu <= pick @ lam)
     prob = cp.Problem(cp.Minimize(cp.norm(cp.hstack([r_u, r_v]), 2)), cons)
-    try:
-        prob.solve(solver=solver)
-    except cp.error.SolverError as exc:
-        return np.zeros(m), np.zeros(nz), f"solver_error: {exc}"
-    if lam.value is None:
-        return np.zeros(m), np.zeros(nz), str(prob.status)
-    lam_v = np.maximum(np.asarray(lam.value, dtype=np.float64), 0.0)
-    mu_v = np.zeros(nz)
-    if nz:
-        mu_v = np.clip(np.asarray(mu.value, dtype=np.float64), 0.0, lam_v[st.zpos])
-    return lam_v, mu_v, str(prob.status)
+    return _solved_multipliers(prob, lam, mu, st.zpos, solver)
 
 
 def _dense_views(st: _StructureNd) -> tuple[np.ndarray, np.ndarray]:

@@ -539,6 +539,22 @@ def _solve(st: _Structure, solver: str | None) -> tuple[np.ndarray, np.ndarray, 
         rv = rv - rz @ lam
         cons.append(mu <= pick @ lam)
     prob = cp.Problem(cp.Minimize(cp.norm(cp.hstack([rw, rb, rv]), 2)), cons)
+    return _solved_multipliers(prob, lam, mu, st.zpos, solver)
+
+
+def _solved_multipliers(
+    prob: Any, lam: Any, mu: Any, zpos: np.ndarray, solver: str | None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Solve ``prob`` and read ``(lambda, mu, status)`` back, on the feasible set.
+
+    ``lam`` and ``mu`` are the problem's cvxpy variables (``mu`` is None without zero pairs;
+    ``zpos[p]`` is the point of pair ``p``). Solvers stop within their tolerance, so the
+    values are clipped to ``lambda >= 0`` and ``0 <= mu_p <= lambda_{zpos[p]}``. A solver
+    failure gives zeros and the failure as the status, for the caller's verdict.
+    """
+    import cvxpy as cp
+
+    m, nz = lam.size, zpos.size
     try:
         prob.solve(solver=solver)
     except cp.error.SolverError as exc:
@@ -548,7 +564,7 @@ def _solve(st: _Structure, solver: str | None) -> tuple[np.ndarray, np.ndarray, 
     lam_v = np.maximum(np.asarray(lam.value, dtype=np.float64), 0.0)
     mu_v = np.zeros(nz)
     if nz:
-        mu_v = np.clip(np.asarray(mu.value, dtype=np.float64), 0.0, lam_v[st.zpos])
+        mu_v = np.clip(np.asarray(mu.value, dtype=np.float64), 0.0, lam_v[zpos])
     return lam_v, mu_v, str(prob.status)
 
 

@@ -6,18 +6,21 @@ algorithm trusts a :class:`DatasetNd`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
 
 from .._rational import floats_of, fraction_to_float, fractions_of
-from ..errors import InvalidDataError, InvalidValueError, NotSeparableError
+from ..errors import InvalidDataError, NotSeparableError
+from ._rows import MatrixRows
 from .data import Dataset, _labels, _show
 from .network import _is_float_array
 
 __all__ = ["DatasetNd"]
+
+_POINTS = MatrixRows("x", "n", InvalidDataError, "a sequence of points, one row each",
+                     "coordinates", "coordinates", "dimension")
 
 
 class DatasetNd:
@@ -61,8 +64,8 @@ class DatasetNd:
         if exact is None:
             exact = not _is_float_array(x)
         if exact:
-            rows = _rows(x)
-            d = _row_length(rows)
+            rows = _POINTS.rows(x)
+            d = _POINTS.length(rows)
             xs: object = tuple(fractions_of(r, f"x[{i}]") for i, r in enumerate(rows))
         else:
             xs = _float_points(x)
@@ -213,35 +216,6 @@ def _rebuild_data_nd(x: object, y: object, exact: bool) -> DatasetNd:
     return DatasetNd(x, y, exact=exact)
 
 
-def _rows(x: object) -> list[object]:
-    if isinstance(x, np.ndarray):
-        if x.ndim != 2:
-            raise InvalidDataError(f"x must be two-dimensional (n, d); got shape {x.shape}")
-        return list(np.asarray(x))  # a np.matrix's rows would be (1, d) matrices
-    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-        raise InvalidDataError("x must be a sequence of points, one row each")
-    rows = list(x)
-    for i, row in enumerate(rows):
-        if isinstance(row, (str, bytes)) or not isinstance(row, (Sequence, np.ndarray)):
-            raise InvalidDataError(f"x[{i}] must be a row of d coordinates")
-    return rows
-
-
-def _row_length(rows: list[object]) -> int:
-    if not rows:
-        return 0
-    d = len(rows[0])  # type: ignore[arg-type]
-    if d == 0:
-        raise InvalidDataError("x[0] is empty: the dimension d must be at least 1")
-    for i, row in enumerate(rows):
-        if len(row) != d:  # type: ignore[arg-type]
-            raise InvalidDataError(
-                f"x[{i}] has {len(row)} coordinates but x[0] has {d}: "  # type: ignore[arg-type]
-                "rows must have one length"
-            )
-    return d
-
-
 def _float_points(x: object) -> np.ndarray:
     if isinstance(x, np.ndarray) and x.dtype.kind in "fiu":
         if x.ndim != 2:
@@ -250,17 +224,12 @@ def _float_points(x: object) -> np.ndarray:
     else:
         # Row by row like exact points, then rounded: numpy alone would read True as 1.0,
         # drop an imaginary part, refuse "1/3", or stack rows of rows into a 3-D array.
-        rows = _rows(x)
-        d = _row_length(rows)
+        rows = _POINTS.rows(x)
+        d = _POINTS.length(rows)
         arr = np.array(
             [floats_of(r, f"x[{i}]") for i, r in enumerate(rows)], dtype=np.float64
         ).reshape(len(rows), max(d, 1))
     if arr.shape[1] == 0:
         raise InvalidDataError("x has no columns: the dimension d must be at least 1")
-    bad = np.argwhere(~np.isfinite(arr))
-    if bad.size:
-        i, c = (int(t) for t in bad[0])
-        raise InvalidValueError(f"x[{i}][{c}]: {float(arr[i, c])!r} is not a finite number")
-    arr.setflags(write=False)
-    return arr
+    return _POINTS.finite(arr)
 

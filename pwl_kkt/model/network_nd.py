@@ -24,6 +24,7 @@ import numpy as np
 
 from .._rational import fraction_text, fraction_to_float, fractions_of, to_float, to_fraction
 from ..errors import InvalidNetworkError, InvalidValueError
+from ._rows import MatrixRows
 from .network import (
     Network,
     _float_array,
@@ -36,6 +37,8 @@ from .network import (
 __all__ = ["NetworkNd"]
 
 _REPR_WIDTH = 8
+_WEIGHTS = MatrixRows("w", "k", InvalidNetworkError, "a sequence of rows, one per neuron",
+                      "numbers", "entries", "input dimension")
 
 
 class NetworkNd:
@@ -84,8 +87,8 @@ class NetworkNd:
         if exact is None:
             floats = [w, v] + ([] if b is None else [b])
             exact = not all(_is_float_array(t) for t in floats)
-        rows = _rows(w)
-        d = _row_length(rows)
+        rows = _WEIGHTS.rows(w)
+        d = _WEIGHTS.length(rows)
         if exact:
             wq: object = tuple(fractions_of(r, f"w[{j}]") for j, r in enumerate(rows))
             bq = None if b is None else fractions_of(b, "b")
@@ -406,45 +409,11 @@ def _rebuild_nd(w: object, b: object, v: object, exact: bool) -> NetworkNd:
     return NetworkNd(w, b, v, exact=exact)
 
 
-def _rows(w: object) -> list[object]:
-    """The rows of a (k, d) weight given as a 2-D array or a sequence of sequences."""
-    if isinstance(w, np.ndarray):
-        if w.ndim != 2:
-            raise InvalidNetworkError(f"w must be two-dimensional (k, d); got shape {w.shape}")
-        return list(np.asarray(w))  # a np.matrix's rows would be (1, d) matrices
-    if isinstance(w, (str, bytes)) or not isinstance(w, Sequence):
-        raise InvalidNetworkError("w must be a sequence of rows, one per neuron")
-    rows = list(w)
-    for j, row in enumerate(rows):
-        if isinstance(row, (str, bytes)) or not isinstance(row, (Sequence, np.ndarray)):
-            raise InvalidNetworkError(f"w[{j}] must be a row of d numbers")
-    return rows
-
-
-def _row_length(rows: list[object]) -> int:
-    if not rows:
-        return 0
-    d = len(rows[0])  # type: ignore[arg-type]
-    if d == 0:
-        raise InvalidNetworkError("w[0] is empty: the input dimension d must be at least 1")
-    for j, row in enumerate(rows):
-        if len(row) != d:  # type: ignore[arg-type]
-            raise InvalidNetworkError(
-                f"w[{j}] has {len(row)} entries but w[0] has {d}: rows must have one length"  # type: ignore[arg-type]
-            )
-    return d
-
-
 def _float_matrix(rows: list[object], d: int) -> np.ndarray:
     # every row is checked (and read) by _floats_of, so numpy only stacks numbers here
     arr = np.array([_floats_of(r, f"w[{j}]") for j, r in enumerate(rows)], dtype=np.float64)
     arr = arr.reshape(len(rows), d)
-    bad = np.argwhere(~np.isfinite(arr))
-    if bad.size:
-        j, c = (int(t) for t in bad[0])
-        raise InvalidValueError(f"w[{j}][{c}]: {float(arr[j, c])!r} is not a finite number")
-    arr.setflags(write=False)
-    return arr
+    return _WEIGHTS.finite(arr)
 
 
 def _input_points(x: object) -> np.ndarray:
