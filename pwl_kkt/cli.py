@@ -792,11 +792,10 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .model import DatasetNd
     from .model.io import load_data, save_network
     from .setting.teacher import init_network
     from .training.train import train
-
-    from .model import DatasetNd
 
     data = load_data(args.data)
     if isinstance(data, DatasetNd) and data.d == 1 and not args.no_bias:
