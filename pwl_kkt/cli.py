@@ -928,8 +928,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="pwl-kkt",
-        description="Exact analysis of shallow univariate ReLU networks: regions, KKT and "
-        "global-optimality certificates, training, sweeps.",
+        description="Exact analysis of shallow ReLU networks (on the line, the plane, R^d): "
+        "regions, KKT and global-optimality certificates, training, sweeps.",
         epilog="Run 'pwl-kkt COMMAND --help' for a command's options. Bad input ends with one "
         "line on stderr and exit status 2.",
     )
