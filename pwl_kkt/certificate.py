@@ -61,7 +61,9 @@ import numpy as np
 from ._rational import fraction_text
 from .errors import FileFormatError, PwlKktError
 from .model.data import Dataset
+from .model.data_nd import DatasetNd
 from .model.network import Network
+from .model.network_nd import NetworkNd
 
 __all__ = [
     "CertificateFile",
@@ -104,9 +106,11 @@ class CertificateFile:
         A registered kind (``"kkt"``, ``"kkt-exact"``, ``"global"``, ``"optimum"``, ...).
     network : dict or None
         ``{"w", "b", "v": list of str, "exact": bool}`` (``None`` when the claim is about the
-        data alone, as for ``"optimum"``).
+        data alone, as for ``"optimum"``). A network on R^d has the layout of its JSON file
+        (:mod:`pwl_kkt.model.io`): ``"w"`` one row of d entries per neuron, ``"b": null``
+        without hidden biases.
     data : dict
-        ``{"x": list of str, "y": list of int, "exact": bool}``.
+        ``{"x": list of str, "y": list of int, "exact": bool}``; points in R^d are rows.
     claim : dict
         What is asserted (e.g. ``{"is_kkt": True, "proof": "multipliers"}``).
     proof : dict
@@ -271,36 +275,62 @@ def _text(value: object, exact: bool) -> str:
     return fraction_text(value) if exact else repr(float(value))
 
 
-def _network_dict(net: Network) -> dict:
+def _texts(values: Any, exact: bool) -> list:
+    """Entries as text, rows (R^d) as lists of text."""
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    return [
+        [_text(t, exact) for t in row] if isinstance(row, (tuple, list)) else _text(row, exact)
+        for row in values
+    ]
+
+
+def _network_dict(net: Network | NetworkNd) -> dict:
     parts = net.fractions() if net.is_exact else net.arrays()
-    d: dict[str, Any] = {k: [_text(t, net.is_exact) for t in p] for k, p in zip("wbv", parts)}
+    d: dict[str, Any] = {k: _texts(p, net.is_exact) for k, p in zip("wbv", parts)}
+    if isinstance(net, NetworkNd) and not net.has_bias:
+        d["b"] = None  # as in a network file: no hidden biases, not zero ones
     d["exact"] = net.is_exact
     return d
 
 
-def _data_dict(data: Dataset) -> dict:
+def _data_dict(data: Dataset | DatasetNd) -> dict:
     xs = data.x_exact if data.is_exact else data.x_float
     return {
-        "x": [_text(t, data.is_exact) for t in xs],
+        "x": _texts(xs, data.is_exact),
         "y": [int(t) for t in data.y.tolist()],
         "exact": data.is_exact,
     }
 
 
-def _network(d: dict | None) -> Network:
-    if not isinstance(d, dict) or not all(isinstance(d.get(k), list) for k in "wbv"):
+def _has_rows(values: list) -> bool:
+    return bool(values) and isinstance(values[0], list)
+
+
+def _floats(values: list) -> np.ndarray:
+    return np.array([[float(t) for t in r] if isinstance(r, list) else float(r) for r in values])
+
+
+def _network(d: dict | None) -> Network | NetworkNd:
+    if not isinstance(d, dict) or not all(isinstance(d.get(k), list) for k in "wv"):
         raise FileFormatError("certificate has no network {'w', 'b', 'v'}")
+    rows = _has_rows(d["w"])
+    if not rows and not isinstance(d.get("b"), list):
+        raise FileFormatError("certificate network has no list 'b'")
+    cls = NetworkNd if rows else Network
     if d.get("exact"):
-        return Network(d["w"], d["b"], d["v"], exact=True)
-    return Network(*(np.array([float(t) for t in d[k]]) for k in "wbv"))
+        return cls(d["w"], d["b"], d["v"], exact=True)
+    b = None if d["b"] is None else _floats(d["b"])
+    return cls(_floats(d["w"]), b, _floats(d["v"]))
 
 
-def _data(d: dict) -> Dataset:
+def _data(d: dict) -> Dataset | DatasetNd:
     if not isinstance(d.get("x"), list) or not isinstance(d.get("y"), list):
         raise FileFormatError("certificate data needs lists 'x' and 'y'")
+    cls = DatasetNd if _has_rows(d["x"]) else Dataset
     if d.get("exact"):
-        return Dataset(d["x"], d["y"], exact=True)
-    return Dataset(np.array([float(t) for t in d["x"]]), d["y"])
+        return cls(d["x"], d["y"], exact=True)
+    return cls(_floats(d["x"]), d["y"])
 
 
 def _software(solvers: str) -> dict:
@@ -323,7 +353,8 @@ def _software(solvers: str) -> dict:
 # --- the registry of kinds ---------------------------------------------------------------------
 
 Build = Callable[[Any], tuple[dict, dict, str]]  # result -> (claim, proof, solvers)
-Check = Callable[[Network | None, Dataset, dict, dict], str]  # -> the reason it holds; raises
+# -> the reason it holds; raises ClaimRejected
+Check = Callable[[Network | NetworkNd | None, Dataset | DatasetNd, dict, dict], str]
 
 
 class ClaimRejected(Exception):
@@ -338,7 +369,7 @@ class ClaimRejected(Exception):
 
 @dataclass(frozen=True)
 class _Kind:
-    result_type: type
+    result_type: type | tuple[type, ...]
     title: str
     build: Build
     check: Check
@@ -350,7 +381,13 @@ _KIND_TITLES: dict[str, str] = {}
 
 
 def register_kind(
-    kind: str, result_type: type, title: str, build: Build, check: Check, *, has_network: bool
+    kind: str,
+    result_type: type | tuple[type, ...],
+    title: str,
+    build: Build,
+    check: Check,
+    *,
+    has_network: bool,
 ) -> None:
     """Register a kind of certificate.
 
@@ -358,15 +395,17 @@ def register_kind(
     ----------
     kind : str
         The ``"kind"`` field of the file.
-    result_type : type
-        The result class that :func:`certificate_of` turns into this kind.
+    result_type : type or tuple of type
+        The result class (or classes: one per input dimension that has its own) that
+        :func:`certificate_of` turns into this kind.
     title : str
         A short human title (table captions).
     build : callable
         ``build(result) -> (claim, proof, solvers)``: JSON-ready dicts and a text naming the
         solvers used.
     check : callable
-        ``check(network, data, claim, proof) -> reason``: re-checks the claim from scratch and
+        ``check(network, data, claim, proof) -> reason``: re-checks the claim from scratch
+        (``network`` and ``data`` are a ``NetworkNd`` / ``DatasetNd`` when the file has rows) and
         returns a one-line reason it holds; raises :class:`ClaimRejected` with the reason it
         does not (a :class:`~pwl_kkt.errors.PwlKktError` from rebuilding the instance is
         reported as an invalid instance).
@@ -381,13 +420,15 @@ def register_kind(
     """
     _KINDS[kind] = _Kind(result_type, title, build, check, has_network)
     _KIND_TITLES[kind] = title
-    for name, method in (
-        ("to_latex", _result_latex),
-        ("_repr_markdown_", _result_markdown),
-        ("_repr_html_", _result_html),
-    ):
-        if name not in vars(result_type):
-            setattr(result_type, name, method)
+    types = result_type if isinstance(result_type, tuple) else (result_type,)
+    for cls in types:
+        for name, method in (
+            ("to_latex", _result_latex),
+            ("_repr_markdown_", _result_markdown),
+            ("_repr_html_", _result_html),
+        ):
+            if name not in vars(cls):
+                setattr(cls, name, method)
 
 
 def _result_rows(result: object) -> tuple[str, list[tuple[str, str]]]:
@@ -444,7 +485,11 @@ def certificate_of(result: object, *, command: str | None = None) -> Certificate
 
 
 def certificate_for(
-    result: object, network: Network | None, data: Dataset, *, command: str | None = None
+    result: object,
+    network: Network | NetworkNd | None,
+    data: Dataset | DatasetNd,
+    *,
+    command: str | None = None,
 ) -> CertificateFile:
     """A :class:`CertificateFile` of ``result`` about ``network`` on ``data``.
 
@@ -460,9 +505,9 @@ def certificate_for(
     if not found:
         raise PwlKktError(f"no certificate kind for a {type(result).__name__}")
     kind, spec = found[0]
-    if not isinstance(data, Dataset):
+    if not isinstance(data, (Dataset, DatasetNd)):
         raise PwlKktError(f"a {kind!r} certificate needs the Dataset it is about")
-    if spec.has_network and not isinstance(network, Network):
+    if spec.has_network and not isinstance(network, (Network, NetworkNd)):
         raise PwlKktError(f"a {kind!r} certificate needs the Network it is about")
     claim, proof, solvers = spec.build(result)
     return CertificateFile(
@@ -597,7 +642,8 @@ def _build_kkt(cert: Any) -> tuple[dict, dict, str]:
     return claim, cert.to_dict(), f"cvxpy ({cert.status}; cvxpy's default conic solver)"
 
 
-def _check_kkt(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
+def _check_kkt(net: Network | NetworkNd | None, data: Dataset | DatasetNd, claim: dict,
+               proof: dict) -> str:
     from .kkt.numeric import KKTCertificate, _residual, _structure, certify_kkt
 
     _require(net is not None, "the certificate has no network")
@@ -611,7 +657,18 @@ def _check_kkt(net: Network | None, data: Dataset, claim: dict, proof: dict) -> 
         )
         _require(not again.is_kkt, f"re-solving finds eps = {again.eps:.3e} <= kkt_tol")
         return f"not KKT at tolerance {cert.kkt_tol:g}: re-solving gives eps = {again.eps:.3e}"
-    st = _structure(net, data.require_separable(), cert.support_tol, cert.zero_tol)
+    if isinstance(net, NetworkNd):  # (x_i, 1) and (w_j, b_j) in R^{d+1}: same checks
+        from .kkt._numeric_nd import residual_nd, structure_nd
+        from .model._match import data_for
+
+        _require(cert.d == net.d, f"the proof is for d = {cert.d}, the network has d = {net.d}")
+        st = structure_nd(
+            net, data_for(net, data).require_separable(), cert.support_tol, cert.zero_tol
+        )
+        residual, sq = residual_nd, float(np.sum(st.u * st.u) + st.v @ st.v)
+    else:
+        st = _structure(net, data.require_separable(), cert.support_tol, cert.zero_tol)
+        residual, sq = _residual, float(st.w @ st.w + st.b @ st.b + st.v @ st.v)
     support = sorted(int(i) for i in st.support)
     _require(
         list(cert.support) == support, f"the support set is {support}, not {list(cert.support)}"
@@ -629,8 +686,7 @@ def _check_kkt(net: Network | None, data: Dataset, claim: dict, proof: dict) -> 
         all(0 <= m <= cert.lambdas[i] for (i, _), m in zip(pairs, mu.tolist())),
         "some mu_ij lies outside [0, lambda_i]",
     )
-    res = _residual(st, lam, mu)
-    sq = float(st.w @ st.w + st.b @ st.b + st.v @ st.v)
+    res = residual(st, lam, mu)
     eps = float(np.linalg.norm(res)) / math.sqrt(sq)
     delta = max(float(lam @ (st.q[st.support] - 1.0)), 0.0)
     _require(eps <= cert.kkt_tol, f"recomputed eps = {eps:.3e} exceeds kkt_tol = {cert.kkt_tol:g}")
@@ -649,6 +705,17 @@ def _check_kkt(net: Network | None, data: Dataset, claim: dict, proof: dict) -> 
 
 
 def _build_global(cert: Any) -> tuple[dict, dict, str]:
+    from .duality.globalopt_plane import GlobalCertificate2d
+
+    if isinstance(cert, GlobalCertificate2d):
+        solvers = (
+            "exact rationals (max |G| on S^2 over the circle arrangement, margins, values); "
+            "verify_kkt_exact for the multipliers; cvxpy for the optimum's network"
+            if cert.exact
+            else "cvxpy (float multipliers); exact max |G| on S^2"
+        )
+        claim = {"is_global": cert.is_global, "proof": cert.proof, "exact": cert.exact}
+        return claim, cert.to_dict(), solvers
     solvers = (
         "exact rationals (dual maximum, KKT substitution); cvxpy for the multiplier search"
         if cert.exact
@@ -658,7 +725,10 @@ def _build_global(cert: Any) -> tuple[dict, dict, str]:
     return claim, cert.to_dict(), solvers
 
 
-def _check_global(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
+def _check_global(net: Network | NetworkNd | None, data: Dataset | DatasetNd, claim: dict,
+                  proof: dict) -> str:
+    if isinstance(net, NetworkNd):
+        return _check_global_2d(net, data, claim, proof)
     from .duality.dual import max_abs_dual
     from .duality.globalopt import (
         GlobalCertificate,
@@ -712,6 +782,66 @@ def _check_global(net: Network | None, data: Dataset, claim: dict, proof: dict) 
     return f"not a global optimum: not even a KKT point ({res.reason})"
 
 
+def _check_global_2d(net: NetworkNd, data: Dataset | DatasetNd, claim: dict, proof: dict) -> str:
+    """A plane certificate (:func:`~pwl_kkt.duality.globalopt_plane.certify_global_2d`).
+
+    Weak duality needs no KKT check: ``lambda >= 0`` with ``max_{S^2} |G_lambda| <= 1`` is
+    feasible for the dual, so ``sum lambda <= P*``, and the network normalised to margin 1 is
+    feasible for the primal, so ``P* <= value``; ``sum lambda = value`` closes the gap.
+    """
+    from .duality.dual_plane import max_abs_dual_2d
+    from .duality.globalopt_plane import certify_global_2d
+    from .duality.optimum_plane import exact_margins_2d
+    from .kkt.exact import verify_kkt_exact
+
+    is_global, kind = proof["is_global"], proof["proof"]
+    _require(
+        claim.get("is_global") == is_global and claim.get("proof") == kind
+        and bool(claim.get("exact")) == bool(proof["exact"]),
+        "the claim does not match the proof data",
+    )
+    _require(net.d == 2 and net.has_bias, "a plane certificate needs a d = 2 network with biases")
+    margins = exact_margins_2d(net, data)
+    m = min(margins)
+    _require(m > 0, f"the network misclassifies point {margins.index(m)}")
+    value = net.sq_norm_exact() / (2 * m)
+    _require(value == Fraction(proof["value"]),
+             f"1/2 ||theta||^2 at margin 1 is {value}, not {proof['value']}")
+    if not proof["exact"] or is_global is None:
+        again = certify_global_2d(net, data)
+        _require(
+            again.is_global == is_global,
+            f"re-running the decision gives is_global = {again.is_global}",
+        )
+        return f"decision reproduced ({again.proof}; not a proof: {again.reason})"
+    _require(net.is_exact and data.is_exact, "an exact claim needs an exact network and data")
+    if kind == "weak-duality":
+        lam = [Fraction(t) for t in proof["lambdas"]]
+        _require(len(lam) == data.n, f"{len(lam)} lambdas for {data.n} points")
+        _require(all(t >= 0 for t in lam), "a multiplier is negative")
+        M = max_abs_dual_2d(lam, data).max_sq
+        _require(M <= 1, f"max |G|^2 on S^2 = {M} > 1: lambda is not dual feasible")
+        total = sum(lam, Fraction(0))
+        _require(total == value, f"sum lambda = {total} differs from the value {value}")
+        return (f"global optimum for every width: max |G|^2 on S^2 = {M} <= 1, "
+                f"P* = sum lambda = {total} = the network's value")
+    if proof["improving"] is not None:
+        imp = proof["improving"]
+        better = NetworkNd(imp["w"], imp["b"], imp["v"], exact=True)
+        _require(better.d == 2, "the improving network is not on the plane")
+        _require(min(exact_margins_2d(better, data)) >= 1,
+                 "the improving network has a margin below 1")
+        better_value = better.sq_norm_exact() / 2
+        _require(better_value < value,
+                 f"the improving network's value {better_value} is not < {value}")
+        return (f"not a global optimum: a feasible width-{better.width} network has "
+                f"1/2 ||theta'||^2 = {float(better_value):.10g} < {float(value):.10g}")
+    _require(kind == "not-kkt", "a refutation needs an improving network or a not-KKT proof")
+    res = verify_kkt_exact(net, data)
+    _require(not res.is_kkt, "the network is a KKT point after all")
+    return f"not a global optimum: not even a KKT point ({res.reason})"
+
+
 # --- kind "optimum" ------------------------------------------------------------------------------
 
 
@@ -720,7 +850,10 @@ def _build_optimum(opt: Any) -> tuple[dict, dict, str]:
     return claim, opt.to_dict(), "cvxpy (default conic solver, Clarabel) on the exact patterns"
 
 
-def _check_optimum(net: Network | None, data: Dataset, claim: dict, proof: dict) -> str:
+def _check_optimum(net: Network | None, data: Dataset | DatasetNd, claim: dict,
+                   proof: dict) -> str:
+    if isinstance(data, DatasetNd):
+        return _check_optimum_2d(data, claim, proof)
     from .duality.dual import max_abs_dual
     from .duality.optimum import MaxMarginOptimum, optimality_value
 
@@ -751,6 +884,27 @@ def _check_optimum(net: Network | None, data: Dataset, claim: dict, proof: dict)
         )
         return f"P* = {opt.P_star_exact} proved exactly (primal = dual); gap {gap:.3e}"
     return f"{lower:.10g} <= P* <= {upper:.10g} (float bounds recomputed; gap {gap:.3e})"
+
+
+def _check_optimum_2d(data: DatasetNd, claim: dict, proof: dict) -> str:
+    """A plane optimum: both ends of ``P*``'s interval re-proved in rationals."""
+    from .duality.optimum_plane import MaxMarginOptimum2d
+
+    _require(data.d == 2, f"a plane optimum needs data with d = 2, not d = {data.d}")
+    opt = MaxMarginOptimum2d.from_dict(proof)
+    _require(
+        claim.get("P_star") == opt.P_star and claim.get("P_star_exact") == opt.P_star_exact,
+        "the claim does not match the proof data",
+    )
+    _require(opt.lower <= opt.P_star <= opt.upper, f"P* = {opt.P_star} outside the bounds")
+    _require(
+        opt.recheck(data),
+        "the exact multipliers and network do not prove the bounds (rational re-check)",
+    )
+    if opt.P_star_exact is not None:
+        return f"P* = {opt.P_star_exact} proved exactly (primal = dual on S^2)"
+    return (f"{opt.lower:.10g} <= P* <= {opt.upper:.10g} proved exactly "
+            f"(dual {opt.lower_exact}, primal {opt.upper_exact})")
 
 
 # --- kind "limit" --------------------------------------------------------------------------------
@@ -824,7 +978,9 @@ def _check_limit(net: Network | None, data: Dataset, claim: dict, proof: dict) -
 
 def _register_builtin() -> None:
     from .duality.globalopt import GlobalCertificate
+    from .duality.globalopt_plane import GlobalCertificate2d
     from .duality.optimum import MaxMarginOptimum
+    from .duality.optimum_plane import MaxMarginOptimum2d
     from .kkt.exact import ExactKKTResult
     from .kkt.numeric import KKTCertificate
     from .kkt.proof import KKTProof
@@ -833,10 +989,12 @@ def _register_builtin() -> None:
                   has_network=True)
     register_kind("kkt-exact", ExactKKTResult, "exact KKT decision", _build_kkt_exact,
                   _check_kkt_exact, has_network=True)
-    register_kind("global", GlobalCertificate, "global optimality (every width)",
-                  _build_global, _check_global, has_network=True)
-    register_kind("optimum", MaxMarginOptimum, "infinite-width optimum P*", _build_optimum,
-                  _check_optimum, has_network=False)
+    register_kind("global", (GlobalCertificate, GlobalCertificate2d),
+                  "global optimality (every width)", _build_global, _check_global,
+                  has_network=True)
+    register_kind("optimum", (MaxMarginOptimum, MaxMarginOptimum2d),
+                  "infinite-width optimum P*", _build_optimum, _check_optimum,
+                  has_network=False)
     register_kind("limit", KKTProof, "proof of a KKT point of the max-margin problem",
                   _build_limit, _check_limit, has_network=True)
 

@@ -128,8 +128,10 @@ def _require_float_range(what: str, net: object = None, data: object = None) -> 
     if net is not None:
         w, b, v = (np.abs(a) for a in net.arrays())
         with np.errstate(over="ignore", invalid="ignore"):
-            sizes["sum_j |v_j| (|w_j| |x| + |b_j|)"] = float(v @ (w * max(reach, 1.0) + b))
-            sizes["||theta||^2"] = float(w @ w + b @ b + v @ v)
+            # |w_j . x| <= ||w_j||_1 max_c |x_c|: rows of a d-dimensional network summed
+            w1 = w.sum(axis=1) if w.ndim == 2 else w
+            sizes["sum_j |v_j| (|w_j| |x| + |b_j|)"] = float(v @ (w1 * max(reach, 1.0) + b))
+            sizes["||theta||^2"] = float(np.sum(w * w) + b @ b + v @ v)
     for name, value in sizes.items():
         if not value <= _FLOAT_RANGE:
             raise InvalidValueError(
@@ -165,14 +167,51 @@ def _univariate(command: str, obj: object, *, function_only: bool = False) -> ob
     return obj
 
 
-def _load_net_data(args: argparse.Namespace) -> tuple[object, object]:
-    """NET and DATA, refused (one line naming both d) when their dimensions differ."""
-    from .model import check_dimensions
+def _load_net_data(
+    args: argparse.Namespace, *, dims: tuple[int, ...] = (1,), bias: bool = True
+) -> tuple[object, object]:
+    """NET and DATA, refused (one line naming both d) when their dimensions differ.
+
+    A command reads d = 1 pairs as the univariate classes and the d in ``dims`` (``()``: every
+    d) as ``NetworkNd`` / ``DatasetNd``; ``bias=False`` also passes networks without hidden
+    biases on as ``NetworkNd`` (at any d the command accepts).
+    """
+    from .model import DatasetNd, NetworkNd, check_dimensions
     from .model.io import load_data, load_network
 
     net, data = load_network(args.net), load_data(args.data)
-    check_dimensions(net, data)
-    return _univariate(args.command, net), _univariate(args.command, data)
+    d = check_dimensions(net, data)
+    no_bias = isinstance(net, NetworkNd) and not net.has_bias
+    if d == 1 and not (no_bias and not bias):
+        return _univariate(args.command, net), _univariate(args.command, data)
+    _require_dimension(args.command, d, dims, args.net)
+    if no_bias and bias:
+        from .errors import InvalidNetworkError
+
+        raise InvalidNetworkError(
+            f"{args.command} for networks without hidden biases: not available; {args.net} "
+            "has \"b\": null (the max-margin problem with b = 0 is another problem)"
+        )
+    if not isinstance(data, DatasetNd):  # a d = 1 network without biases on univariate data
+        data = DatasetNd.from_univariate(data)
+    return net, data
+
+
+# Why a command stops at the plane: what a d >= 3 version would need.
+_PLANE_ONLY = "max |G| is decided exactly on the sphere S^2 only, i.e. for inputs in the plane"
+
+
+def _require_dimension(command: str, d: int, dims: tuple[int, ...], name: str) -> None:
+    """Refuse, in one line naming what is needed, a d that ``command`` has no method for."""
+    if d == 1 or not dims or d in dims:
+        return
+    from .errors import InvalidDataError
+
+    needs = " or ".join(f"d = {t}" for t in sorted({1, *dims}))
+    raise InvalidDataError(
+        f"{command} for d = {d} inputs: not available; it needs {needs} ({name} has d = {d}; "
+        f"{_PLANE_ONLY})"
+    )
 
 
 def _add_net_data(p: argparse.ArgumentParser) -> None:
@@ -413,7 +452,7 @@ def _about(m: Fraction) -> str:
 
 
 def _cmd_certify(args: argparse.Namespace) -> int:
-    net, data = _load_net_data(args)
+    net, data = _load_net_data(args, dims=(), bias=False)  # every d, with or without biases
     if args.exact:
         from .kkt.exact import verify_kkt_exact
 
@@ -421,6 +460,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         _write_certificate(args, res, res.network, res.data)
         d = res.to_dict()
         del d["network"], d["data"]
+        d["d"] = res.d
         if args.json:
             _print_json(d)
             return 0
@@ -542,13 +582,16 @@ def _add_global(sub: argparse._SubParsersAction) -> None:
 def _cmd_global(args: argparse.Namespace) -> int:
     from .duality.globalopt import certify_global
 
-    net, data = _load_net_data(args)
+    net, data = _load_net_data(args, dims=(2,))
     cert = certify_global(net, data)
     _write_certificate(args, cert, net, data)
     d = cert.to_dict()
+    d["d"] = data.d if hasattr(data, "d") else 1
     if args.json:
         _print_json(d)
         return 0
+    if d["d"] == 2:
+        return _print_global_2d(cert)
     verdict = {
         True: "GLOBAL OPTIMUM (every width)",
         False: "NOT a global optimum",
@@ -574,6 +617,29 @@ def _cmd_global(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_global_2d(cert: object) -> int:
+    """The text report of a plane certificate (:func:`pwl_kkt.certify_global` with d = 2)."""
+    verdict = {
+        True: "GLOBAL OPTIMUM (every width)",
+        False: "NOT a global optimum",
+        None: "INCONCLUSIVE",
+    }[cert.is_global]
+    print(f"{verdict}; proof: {cert.proof} ({'exact' if cert.exact else 'float'}; d = 2)")
+    print(_about(cert.min_margin))
+    if cert.dual is not None:
+        print(f"max |G_lambda| on S^2 = {cert.dual.max_abs} ({cert.dual.max_abs_float:.10g})")
+    print(f"1/2 ||theta||^2 (margin 1) = {short_text(cert.value)}")
+    if cert.improving is not None:
+        print(
+            f"improving network (width {cert.improving.width}): 1/2 ||theta'||^2 = "
+            f"{float(cert.improving_value):.10g}"
+        )
+    if cert.P_star_interval is not None:
+        print("P* in [{:.10g}, {:.10g}] (proven)".format(*cert.P_star_interval))
+    print(cert.reason)
+    return 0
+
+
 def _add_optimum(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("optimum", help="infinite-width max-margin optimum P* (exact patterns)")
     p.add_argument("data", help="dataset file (.json, .csv)")
@@ -591,21 +657,28 @@ def _cmd_optimum(args: argparse.Namespace) -> int:
     from .duality.optimum import global_max_margin
     from .model.io import load_data, save_network
 
-    data = _univariate("optimum", load_data(args.data))
+    data = load_data(args.data)
+    d = getattr(data, "d", 1)
+    _require_dimension("optimum", d, (2,), args.data)
+    if d == 1:
+        data = _univariate("optimum", data)
     _require_float_range("optimum", data=data)
     opt = global_max_margin(data)
     _write_certificate(args, opt, None, data)
     if args.out:
         save_network(opt.network, args.out)
     if args.json:
-        d = opt.to_dict()
-        d["direction"] = None
-        _print_json(d)
+        out = opt.to_dict()
+        out["direction"] = None
+        out["d"] = d
+        _print_json(out)
         return 0
     p_exact = f" = {opt.P_star_exact}" if opt.P_star_exact else ""
     print(f"P* = {opt.P_star:.10g}{p_exact}  (max normalized margin 1/(2P*) = {opt.margin:.10g})")
-    if opt.P_star_exact_reason:
+    if getattr(opt, "P_star_exact_reason", None):
         print(f"P* exact: {opt.P_star_exact_reason}")
+    if d == 2:
+        print(f"proven: {opt.lower:.10g} <= P* <= {opt.upper:.10g} (d = 2)")
     print(f"optimal network: width {opt.network.width}, {opt.regions} effective linear regions")
     print(
         f"duality gap = {opt.gap:.3g} (upper {opt.upper:.10g}, lower {opt.lower:.10g}); "
@@ -631,13 +704,13 @@ def _add_margins(sub: argparse._SubParsersAction) -> None:
 def _cmd_margins(args: argparse.Namespace) -> int:
     from .duality.f2 import margin_report
 
-    net, data = _load_net_data(args)
+    net, data = _load_net_data(args, dims=(2,), bias=False)
     # the network is rescaled inside (homogeneity): only the data must be in float range
     _require_float_range("margins", data=data)
     rep = margin_report(net, data, n_features=args.features, seed=args.seed)
     _require_finite(rep.to_dict(), "margins (a float64 computation)")
     if args.json:
-        _print_json(rep.to_dict())
+        _print_json({**rep.to_dict(), "d": getattr(data, "d", 1)})
     else:
         print(rep.table())
     return 0
@@ -709,17 +782,34 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         type=_out_file("network"),
         help="write the trained network here (.json, .npz, .pt)",
     )
+    p.add_argument(
+        "--no-bias",
+        action="store_true",
+        help="a network without hidden biases, N(x) = v^T relu(W x) (written with \"b\": null)",
+    )
     p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     p.set_defaults(func=_cmd_train)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .model import DatasetNd
     from .model.io import load_data, save_network
     from .setting.teacher import init_network
     from .training.train import train
 
-    data = _univariate("train", load_data(args.data)).require_separable()
-    net0 = init_network(args.width, args.sigma_h, args.sigma_o, seed=args.seed)
+    data = load_data(args.data)
+    if isinstance(data, DatasetNd) and data.d == 1 and not args.no_bias:
+        data = data.to_univariate()  # the univariate network, as for a file with column x
+    if args.no_bias and not isinstance(data, DatasetNd):
+        data = DatasetNd.from_univariate(data)
+    data = data.require_separable()
+    if isinstance(data, DatasetNd):  # a NetworkNd on R^d (d = 1 too without biases)
+        net0 = init_network(
+            args.width, args.sigma_h, args.sigma_o, seed=args.seed, d=data.d,
+            bias=not args.no_bias,
+        )
+    else:
+        net0 = init_network(args.width, args.sigma_h, args.sigma_o, seed=args.seed)
     _require_float_range("train", net0, data)
     net, hist = train(
         net0,
@@ -864,9 +954,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="pwl-kkt",
-        description="Exact analysis of shallow ReLU networks (univariate, on R^d, in the plane): "
-        "regions, KKT and "
-        "global-optimality certificates, training, sweeps.",
+        description="Exact analysis of shallow ReLU networks (on the line, the plane, R^d): "
+        "regions, KKT and global-optimality certificates, training, sweeps.",
         epilog="Run 'pwl-kkt COMMAND --help' for a command's options. Bad input ends with one "
         "line on stderr and exit status 2.",
     )

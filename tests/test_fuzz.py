@@ -172,7 +172,7 @@ _quick = settings(
 @example(("regions", {"n.json": BIG}, ["n.json", "--tol=1e-9"]))
 @example(("certify", {"n.json": BIG, "d.csv": DATA}, ["n.json", "d.csv"]))
 @example(("demo", {}, ["--out=fig.jpg"]))
-# -- networks and data on R^d: rows, a dimension mismatch, commands that are univariate so far
+# -- networks and data on R^d: rows, a dimension mismatch, commands on R^d (certify, train)
 @example(("regions", {"n.json": NET_2D}, ["n.json"]))
 @example(("regions", {"n.json": b'{"w": [[1, 2], [3]], "v": [1, 1]}'}, ["n.json"]))
 @example(("regions", {"n.json": b'{"w": [[1, 2], 3], "b": null, "v": [1, 1]}'}, ["n.json"]))

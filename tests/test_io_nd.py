@@ -391,7 +391,7 @@ def _run(argv: list[str], folder) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_cli_refuses_dimension_mismatch_and_d2_in_one_line(tmp_path):
+def test_cli_refuses_dimension_mismatch_in_one_line(tmp_path):
     save_network(NetworkNd([[1, 0], [0, -1]], [0, 1], [1, 1]), tmp_path / "n2.json")
     save_network(NetworkNd([[1], [-1]], [0, 1], [1, 1]), tmp_path / "n1.json")
     save_data(DatasetNd([[1, 2], [-1, 0]], [1, 1]), tmp_path / "d2.csv")
@@ -406,8 +406,9 @@ def test_cli_refuses_dimension_mismatch_and_d2_in_one_line(tmp_path):
         code, _, err = _run([command, "n2.json", "d1.csv"], tmp_path)
         assert code == 2 and err.count("\n") == 1, err
         assert "(d = 2)" in err and "(d = 1)" in err and "must agree" in err
-    code, _, err = _run(["train", "d2.csv", "--width=2"], tmp_path)
-    assert code == 2 and "train for d = 2 data" in err
+    # train reads data on R^d (tests/test_cli_nd.py); a d = 3 network with d = 2 data is refused
+    code, _, err = _run(["certify", "n3.json", "d2.csv"], tmp_path)
+    assert code == 2 and "(d = 3)" in err and "(d = 2)" in err and err.count("\n") == 1
     # A d = 1 network with rows is the univariate network: the commands run on it.
     code, out, _ = _run(["regions", "n1.json", "--json"], tmp_path)
     assert code == 0 and json.loads(out)["count"] == 3
