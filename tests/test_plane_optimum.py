@@ -241,6 +241,30 @@ def test_p_star_interval_is_proven_and_below_every_feasible_network(data, seed):
 
 
 @pytest.mark.parametrize("seed", range(3))
+def test_p_star_is_never_above_a_network_found_by_training(seed):
+    """Weak duality against trained networks: every separating network of every width has
+    1/2 ||theta||^2 / m >= P*, decided exactly from the proven lower bound."""
+    from pwl_kkt import init_network, train
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((20, 2))
+    y = np.where(np.hypot(x[:, 0], x[:, 1]) > 1.0, 1, -1)
+    data = DatasetNd(x, y)
+    opt = global_max_margin_2d(data)
+    total = sum(opt.multipliers_exact, Fraction(0))
+    checked = 0
+    for width in (10, 40):
+        net, _ = train(init_network(width, d=2, seed=seed), data, steps=3000, progress=False)
+        margins = exact_margins_2d(net, data)
+        if min(margins) <= 0:
+            continue  # not separating: no feasible point of the max-margin problem
+        value = net.sq_norm_exact() / (2 * min(margins))
+        assert total * total <= opt.dual.max_sq * value * value  # lower bound <= value, exactly
+        checked += 1
+    assert checked, "training separated none of the data sets: the test checked nothing"
+
+
+@pytest.mark.parametrize("seed", range(3))
 def test_p_star_is_never_below_a_sampled_pattern_program(seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((25, 2))
