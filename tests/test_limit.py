@@ -305,6 +305,33 @@ def test_limit_with_a_tiny_gap_puts_both_kinks_on_support_points(d):
         ctx.prec = old
 
 
+def test_limit_beyond_float_resolution_says_not_converged():
+    # d = 1e-6: the objective is flat to relative d^2 = 1e-12 along the kink positions, the
+    # convex program's kinks land off the data points and no structure solves. Honest result:
+    # not converged, with the reason, a separating network at margin 1, nothing raised.
+    d = 1e-6
+    x, y = np.array([-1, 0, d, 1]), np.array([1, 1, -1, -1])
+    lim = kkt_limit(Network([-1 / d, 0], [1, 1], [2, -1]), x, y, prove=True)
+    assert not lim.converged and "not converge" in lim.reason
+    assert not lim.proof.proven and lim.proof.reason
+    assert abs(min(y * lim.network.to_float()(x)) - 1) <= 1e-12  # normalized to margin 1
+
+
+def test_an_unconverged_point_that_misclassifies_is_replaced_by_the_input(monkeypatch):
+    from pwl_kkt.kkt import limit
+
+    def lost(data, groups, st, sol, trial, k):  # a solve that ends on a useless point
+        return limit._fallback(Network(np.zeros(k), np.zeros(k), np.zeros(k)), "lost", 1)
+
+    monkeypatch.setattr(limit, "_support_loop", lost)
+    net = Network([1.0, -1.0], [0.5, 0.5], [1.0, 1.0])
+    lim = kkt_limit(net, [-1, 1], [1, 1])
+    assert not lim.converged and "input (normalized) is returned" in lim.reason
+    assert lim.angle == 0.0  # the input's direction
+    # normalized by the square root of a float margin: 1 up to rounding
+    assert abs(min(lim.network.to_float()(np.array([-1.0, 1.0]))) - 1) <= 1e-12
+
+
 def test_limit_of_a_built_start_is_proven():
     # An untrained separating start at n = 2000 (benchmarks/bench_limit.py's built start):
     # at Clarabel's default tolerance the optimal values of neighbouring patterns differ by
