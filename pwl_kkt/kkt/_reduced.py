@@ -39,6 +39,7 @@ _NEWTON_STEPS = 60
 _NEWTON_TOL = 1e-14  # |F|_inf at which a float solution is as good as float64 gets
 _ACCEPT = 1e-10  # |F|_inf accepted as a float solution, or F's rounding level if larger
 # (the proof decides rigorously)
+_SINGULAR = 1e13  # condition number from which the Jacobian counts as singular
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ class Solution:
     c: np.ndarray  # one per group
     residual: float  # |F(z)|_inf
     cond: float  # condition number of the Jacobian at z
-    converged: bool
+    converged: bool  # solved and the Jacobian regular
+    solved: bool  # |F| at float accuracy (the Jacobian may be singular)
 
 
 def sorted_data(xf: np.ndarray, y: np.ndarray) -> tuple[fg.SortedData, np.ndarray]:
@@ -143,6 +145,12 @@ def _shares(v: np.ndarray, group_of: np.ndarray, m: int) -> np.ndarray:
     share = np.zeros_like(v)
     share[live] = sq[live] / tot[group_of[live]]
     return share
+
+
+def with_members(groups: Groups, group_of: np.ndarray, v: np.ndarray) -> Groups:
+    """``groups`` with new neuron memberships; shares ``v_j^2 / sum_{l in A} v_l^2``."""
+    return Groups(groups.start, groups.stop, groups.sigma, groups.kink, group_of,
+                  _shares(v, group_of, groups.m))
 
 
 def regroup(groups: Groups, keep: np.ndarray, start: np.ndarray, stop: np.ndarray, v: np.ndarray,
@@ -302,17 +310,16 @@ def newton(data: fg.SortedData, groups: Groups, st: Structure, omega: np.ndarray
     for _ in range(_NEWTON_STEPS):
         if not math.isfinite(res) or res <= _NEWTON_TOL:
             break
-        try:
-            step = np.linalg.solve(J, -F)
-        except np.linalg.LinAlgError:
-            break
-        t, moved = 1.0, False
-        while t > 1e-6:
-            r2, F2, J2 = resid(z + t * step)
-            if r2 < res:
-                z, res, F, J, moved = z + t * step, r2, F2, J2, True
+        moved = False
+        for step in _steps(J, F):
+            t = 1.0
+            while t > 1e-6 and not moved:
+                r2, F2, J2 = resid(z + t * step)
+                if r2 < res:
+                    z, res, F, J, moved = z + t * step, r2, F2, J2, True
+                t /= 2
+            if moved:
                 break
-            t /= 2
         if not moved:
             break
     cond = 1.0
@@ -321,8 +328,24 @@ def newton(data: fg.SortedData, groups: Groups, st: Structure, omega: np.ndarray
             cond = float(np.linalg.cond(J))
     s = st.support.size
     accept = max(_ACCEPT, _rounding(data, groups, st, z[:e], z[e:]))
-    ok = bool(math.isfinite(res) and res <= accept and cond < 1e13)
-    return Solution(z[:s], z[s:e], z[e:], res, cond, ok)
+    solved = bool(math.isfinite(res) and res <= accept)
+    return Solution(z[:s], z[s:e], z[e:], res, cond, solved and cond < _SINGULAR, solved)
+
+
+def _steps(J: np.ndarray, F: np.ndarray):
+    """Newton steps to try: the plain one, then the least-squares one.
+
+    At a degenerate point (a group or multiplier that vanishes at the solution) the Jacobian
+    is singular and the plain step huge; the minimum-norm least-squares step still reduces
+    ``|F|`` along the solution set, so the active-set loop sees the vanishing variable.
+    """
+    for solve in (np.linalg.solve, lambda A, r: np.linalg.lstsq(A, r, rcond=1e-12)[0]):
+        try:
+            step = solve(J, -F)
+        except np.linalg.LinAlgError:
+            continue
+        if np.isfinite(step).all():
+            yield step
 
 
 def _rounding(data: fg.SortedData, groups: Groups, st: Structure, omega: np.ndarray,
@@ -471,7 +494,12 @@ def from_network(data: fg.SortedData, w: np.ndarray, b: np.ndarray, v: np.ndarra
     ``s0``: sorted positions with margin 1; ``prior``: multipliers per sorted position to
     regularize the least-squares start toward (default none).
     """
-    groups = groups_of(w, b, v, data)
+    return solve_groups(data, groups_of(w, b, v, data), w, b, v, s0, kink_tol, prior)
+
+
+def solve_groups(data: fg.SortedData, groups: Groups, w: np.ndarray, b: np.ndarray,
+                 v: np.ndarray, s0: np.ndarray, kink_tol: float, prior: np.ndarray | None = None):
+    """:func:`from_network` with the groups (activation ranges, kinks) given, not read off."""
     _, _, a = targets(groups, w, b, v)
     groups = merge_same_pattern(groups, s0, a, v)
     _, _, a = targets(groups, w, b, v)

@@ -19,18 +19,25 @@ Algorithm (all steps structured, none dense in n x k):
 2. with the groups' activation half-lines fixed, Problem (4) for the merged group neurons
    ``a_A = c_A sigma_A g_A`` is the convex program ``min sum_A ||a_A||`` subject to the
    margins and the sign conditions that keep every half-line (two per end, since ``a_A . xt``
-   is affine in x). It is solved with cvxpy over prefix-sum variables (O(n + m) nonzeros), and
-   its multipliers seed S and lambda. A half-line end whose sign condition carries a positive
-   multiplier wants to move: that group's range moves one point and the program is solved
-   again (an active-set loop on the patterns);
+   is affine in x). It is solved with cvxpy over prefix-sum variables (O(n + m) nonzeros;
+   Clarabel at tolerance 1e-11, so that neighbouring patterns are told apart by more than
+   solver noise), and its multipliers seed S and lambda. A half-line end whose sign condition
+   carries a positive multiplier wants to move: that group's range moves one point and the
+   program is solved again (an active-set loop on the patterns). A move that does not lower
+   the objective is undone and the next candidate (next largest multiplier) is tried;
 3. Newton on the reduced square system above polishes ``(lambda_S, c)`` to float accuracy,
-   inside an active-set loop on S (drop a point whose multiplier is not positive, add a point
-   whose margin drops below 1);
+   inside an active-set loop on the groups and the support (``c_A >= 0``, ``lambda >= 0``
+   and the margins are the inequalities): a group whose ``c_A`` vanishes or is negative
+   leaves (its neurons become 0), a point whose multiplier is not positive leaves the support
+   (with the flat points it pins), a point whose margin drops below 1 joins it. The number of
+   rounds is bounded; a Jacobian that stays singular with nothing to drop, or a Newton that
+   does not converge, ends the loop with ``converged=False`` and the reason;
 4. the KKT network: neuron j of group A gets ``v_j = sigma_A sqrt(share_j c_A)`` and
-   ``u_j = v_j g_A``, its share ``v_j^2 / sum_{l in A} v_l^2`` kept from the input; neurons of
-   no group get 0. ``eps`` and ``delta`` are recomputed from that network with the residual
-   definitions of :func:`pwl_kkt.certify_kkt` (Clarke selection ``[z > 0]``, prefix sums over
-   the support), not read off the solver.
+   ``u_j = v_j g_A``, its share ``v_j^2 / sum_{l in A} v_l^2`` kept from the input. An input
+   neuron joins the group with its output sign and activation pattern on S (the flow drives
+   it like the group); neurons of no group get 0. ``eps`` and ``delta`` are recomputed from
+   that network with the residual definitions of :func:`pwl_kkt.certify_kkt` (Clarke
+   selection ``[z > 0]``, prefix sums over the support), not read off the solver.
 
 That the result is *the flow's* limit is evidence, not proof: the angle between the input's
 direction and the result is reported, so one can train on and watch it shrink.
@@ -41,6 +48,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -49,6 +57,7 @@ import numpy as np
 from ..errors import InvalidValueError
 from ..model.data import Dataset, as_dataset
 from ..model.network import Network
+from ..training import _fastgrad as fg
 from . import _reduced as rd
 from .numeric import margins
 
@@ -57,12 +66,16 @@ __all__ = ["KKTLimit", "LimitGroup", "kkt_limit"]
 _PATTERN_ROUNDS = 40
 _SUPPORT_ROUNDS = 40
 _WORKING_SET = 4000  # beyond this many points the margins are added as they become violated
-_DEAD = 1e-6  # groups with ||a_A|| below this fraction of the largest are zero (solver residue)
+_DEAD = 1e-8  # groups with ||a_A|| below this fraction of the largest are zero (solver residue,
+# ~1e-13 at _CONE_TOL; a needed group of a badly scaled problem can be ~1e-6)
 _EXACT_CHECK = 200_000  # n * k up to which an exact input is tested with verify_kkt_exact
 _ALIVE = 1e-5  # multipliers above this fraction of the largest mark support points
 _SEED = 1e-3  # groups above this fraction of the largest ||a_A|| enter the SLSQP seed
+_CONE_TOL = 1e-11  # Clarabel's gap and feasibility tolerances for the convex program
+_MOVE_TRIES = 3  # candidate pattern moves tried from one configuration before it is final
 _IMPROVE = 1e-9  # relative decrease of sum ||a_A|| that counts as progress of a pattern move
-_TIGHT = 1e-9  # kink tolerance of the final pass
+_TIGHT = 1e-9  # kink tolerance of the final pass and of the active-set loop
+_ZERO = 1e-9  # c_A at most this fraction of the largest is 0 (Newton resolves ~1e-14)
 _FINAL_SUPPORT = 1e-8  # support tolerance of the final pass (prove_kkt_point's default)
 
 
@@ -189,8 +202,7 @@ class _Cone:
     a: np.ndarray  # m x 2
     lam: np.ndarray  # multipliers of the working-set margins
     work: np.ndarray  # sorted positions of the working set
-    shift_start: np.ndarray  # per group: -1, 0, +1 move of the range's start
-    shift_stop: np.ndarray
+    moves: tuple[tuple[int, int, int], ...]  # (group, end: 0 start / 1 stop, -1 or +1), best first
     status: str
     value: float = math.inf
 
@@ -267,13 +279,15 @@ def _cone(data, groups: rd.Groups, work: np.ndarray, solver: str | None) -> _Con
     obj = cp.sum(cp.norm(cp.reshape(af, (m, 2), order="C"), 2, axis=1))
     prob = cp.Problem(cp.Minimize(obj), cons)
     try:
-        prob.solve(solver=solver)
+        with warnings.catch_warnings():
+            # "optimal_inaccurate" (Clarabel short of 1e-11) is a status handled below: the
+            # point only seeds Newton, and the result is checked from the network found
+            warnings.filterwarnings("ignore", "Solution may be inaccurate", UserWarning)
+            prob.solve(**_solver_options(solver))
     except cp.error.SolverError as exc:
-        return _Cone(np.zeros((m, 2)), np.zeros(nw), work, np.zeros(m, int), np.zeros(m, int),
-                     f"solver_error: {exc}")
+        return _Cone(np.zeros((m, 2)), np.zeros(nw), work, (), f"solver_error: {exc}")
     if af.value is None or margin.dual_value is None:
-        return _Cone(np.zeros((m, 2)), np.zeros(nw), work, np.zeros(m, int), np.zeros(m, int),
-                     str(prob.status))
+        return _Cone(np.zeros((m, 2)), np.zeros(nw), work, (), str(prob.status))
     a = np.asarray(af.value, dtype=float).reshape(m, 2)
     lam = np.maximum(np.asarray(margin.dual_value, dtype=float).reshape(-1), 0.0)
     scale = max(float(lam.max()) if lam.size else 0.0, 1e-300)
@@ -282,7 +296,7 @@ def _cone(data, groups: rd.Groups, work: np.ndarray, solver: str | None) -> _Con
     best = [np.zeros(m), np.zeros(m)]
     for g, which, move, con in ends:
         dual = np.asarray(con.dual_value, dtype=float).reshape(-1)
-        want = (dual > 1e-6 * scale) & live[g] & (dual > best[which][g])
+        want = (dual > _dual_floor(solver) * scale) & live[g] & (dual > best[which][g])
         shift[which][g[want]] = move
         best[which][g[want]] = dual[want]
     # A full-range group may move only one end (its active set must stay a half-line).
@@ -290,14 +304,37 @@ def _cone(data, groups: rd.Groups, work: np.ndarray, solver: str | None) -> _Con
     keep_start = both & (best[0] >= best[1])
     shift[1][keep_start] = 0
     shift[0][both & ~keep_start] = 0
-    # One move per round, the end with the largest multiplier (moving several ends at once
-    # can cycle between two configurations that each want the other).
-    which = int(best[1].max() > best[0].max())
-    top = int(np.argmax(best[which]))
-    only = [np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)]
-    only[which][top] = shift[which][top]
+    # The candidate moves, largest multiplier first; the caller makes one per round (moving
+    # several ends at once can cycle between two configurations that each want the other).
+    cand = [(float(best[e][g]), int(g), e, int(shift[e][g]))
+            for e in (0, 1) for g in np.flatnonzero(shift[e])]
+    cand.sort(key=lambda t: -t[0])
     value = float(np.linalg.norm(a, axis=1).sum())
-    return _Cone(a, lam, work, only[0], only[1], str(prob.status), value)
+    return _Cone(a, lam, work, tuple((g, e, mv) for _, g, e, mv in cand), str(prob.status),
+                 value)
+
+
+def _solver_options(solver: str | None) -> dict[str, Any]:
+    """Clarabel (cvxpy's default here) at tolerance ``_CONE_TOL``; other solvers as they come.
+
+    At Clarabel's default (1e-8) the optimal values of neighbouring patterns differ by solver
+    noise (measured: 1e-6 relative at n = 5000), so pattern moves are judged on noise, and
+    groups that vanish at the optimum keep norms of 1e-4 relative.
+    """
+    if solver not in (None, "CLARABEL"):
+        return {"solver": solver}
+    return {"solver": "CLARABEL", "tol_gap_abs": _CONE_TOL, "tol_gap_rel": _CONE_TOL,
+            "tol_feas": _CONE_TOL, "tol_ktratio": 100 * _CONE_TOL, "max_iter": 400}
+
+
+def _dual_floor(solver: str | None) -> float:
+    """Sign-condition multipliers below this times the largest margin multiplier are 0.
+
+    The solver's noise on them is about its tolerance times the margin multipliers (measured
+    2e-12 of them at ``_CONE_TOL``), while a wanted move's multiplier is of the order of
+    ``1 / ||xt_p||`` whatever their size (0.29 for two points 1e-6 apart with multipliers 1e6).
+    """
+    return 1e-8 if solver in (None, "CLARABEL") else 1e-6
 
 
 def _free_patterns(data, groups: rd.Groups, a: np.ndarray, live: np.ndarray, work: np.ndarray):
@@ -391,7 +428,7 @@ def kkt_limit(
         Also prove the result with ball arithmetic (:func:`pwl_kkt.prove_kkt_point`); the
         proof is in :attr:`KKTLimit.proof`.
     support_tol : float
-        At the convex program's solution (accurate to about 1e-8), a point whose margin
+        At the convex program's solution (accurate to about 1e-10), a point whose margin
         exceeds 1 by at most this much is on the margin, and one this close (relatively) to
         a group's kink is on the kink. The final pass uses 1e-8 for the margin (the default
         of :func:`prove_kkt_point`) and 1e-9 for the kink.
@@ -445,6 +482,7 @@ def kkt_limit(
     reason = ""
     cone = best = None
     seeded = False
+    tried = 0
     for rounds in range(1, _PATTERN_ROUNDS + 1):  # noqa: B007 - the count is reported
         cone = _cone(data, groups, work, solver)
         if cone.status not in ("optimal", "optimal_inaccurate"):
@@ -470,18 +508,20 @@ def kkt_limit(
             work = np.union1d(work, missing)
             continue
         if best is not None and not cone.value < best[1].value * (1 - _IMPROVE):
-            groups, cone = best  # the move did not lower the norm beyond solver accuracy
+            # the move did not lower the norm beyond solver accuracy: back to the best
+            # patterns, and their next candidate move (at a degenerate optimum a kink sits on
+            # a data point and both of its moves are "wanted" and useless, while another
+            # group's move is the one that helps)
+            groups, cone = best
+            tried += 1
+            if tried >= min(len(cone.moves), _MOVE_TRIES):
+                break
+            groups = _moved(groups, cone.moves[tried], v0)
+            continue
+        best, tried = (groups, cone), 0
+        if not cone.moves:
             break
-        best = (groups, cone)
-        if not ((cone.shift_start != 0) | (cone.shift_stop != 0)).any():
-            break
-        groups = rd.regroup(
-            groups,
-            np.ones(groups.m, dtype=bool),
-            groups.start + cone.shift_start,
-            groups.stop + cone.shift_stop,
-            v0,
-        )
+        groups = _moved(groups, cone.moves[0], v0)
     else:
         reason = f"the activation patterns still moved after {_PATTERN_ROUNDS} rounds"
     assert cone is not None
@@ -510,8 +550,50 @@ def kkt_limit(
             net3, bad = rd.float_checks(data, g3, st3, sol3, k)
             if not bad:
                 part = _Partial(net3, g3, st3, sol3, "", part.rounds + 1)
+    if part.sol is not None:
+        members = _adopt(part.groups, part.st, data, w0, b0, v0)
+        part = _Partial(rd.network(members, rd.directions(data, part.groups, part.st, part.sol),
+                                   part.sol.c, k), members, part.st, part.sol, part.reason,
+                        part.rounds)
     return _finish(part.net, part.groups, part.st, part.sol, data, order, ds, theta_in,
                    rounds + part.rounds, start, part.reason, prove, net)
+
+
+def _adopt(groups: rd.Groups, st: rd.Structure, data, w0: np.ndarray, b0: np.ndarray,
+           v0: np.ndarray) -> rd.Groups:
+    """Input neurons of no group join the group with their output sign and pattern on S.
+
+    Under the flow a neuron is driven by the multipliers of the support points it is active
+    on, so one with group A's pattern on the support turns toward ``g_A`` and grows with the
+    group; neurons that only the convex program's solution told apart (it zeroes all but one
+    neuron per pattern) are members too. Every member keeps its share ``v_j^2`` of ``c_A``
+    from the input. A support point on the group's kink may count on either side.
+    """
+    sup = st.support
+    glo, ghi = np.searchsorted(sup, groups.start), np.searchsorted(sup, groups.stop)
+    table: dict[tuple[int, int, int], int] = {}
+    for a in range(groups.m):
+        sig, lo, hi = int(groups.sigma[a]), int(glo[a]), int(ghi[a])
+        table.setdefault((sig, lo, hi), a)
+        if groups.kink[a] >= 0:
+            p = int(np.searchsorted(sup, groups.kink[a]))
+            table.setdefault((sig, p, hi) if groups.kink[a] < groups.start[a] else
+                             (sig, lo, p + 1), a)
+    act = fg.activity(w0, b0, data)
+    lo, hi = np.searchsorted(sup, act.lo), np.searchsorted(sup, act.hi)
+    sign = np.sign(v0).astype(np.int64)
+    group_of = groups.group_of.copy()
+    for j in np.flatnonzero((group_of < 0) & (sign != 0) & (hi > lo)):
+        group_of[j] = table.get((int(sign[j]), int(lo[j]), int(hi[j])), -1)
+    return rd.with_members(groups, group_of, v0)
+
+
+def _moved(groups: rd.Groups, move: tuple[int, int, int], v0: np.ndarray) -> rd.Groups:
+    """``groups`` with one end of one group's range moved by one data point."""
+    g, end, step = move
+    ends = [groups.start.copy(), groups.stop.copy()]
+    ends[end][g] += step
+    return rd.regroup(groups, np.ones(groups.m, dtype=bool), ends[0], ends[1], v0)
 
 
 def _dirs(a: np.ndarray, groups: rd.Groups) -> np.ndarray:
@@ -532,39 +614,91 @@ class _Partial:
 
 def _support_loop(data, groups: rd.Groups, st: rd.Structure, sol: rd.Solution, trial: Network,
                   k: int) -> _Partial:
-    """Newton on the reduced system inside an active-set loop on the support."""
-    from dataclasses import replace
+    """Newton on the reduced system inside an active-set loop on the groups and the support.
 
-    om, c = rd.omega(sol), sol.c
+    The KKT conditions are equations on the active set and inequalities off it: ``c_A >= 0``,
+    ``lambda_i >= 0``, margins ``>= 1``. Each round solves the square system of the current
+    active set and then changes it by the first rule that applies:
+
+    * a group whose ``c_A`` vanishes (at most ``_ZERO`` of the largest; a degenerate group of
+      the solution, which makes the Jacobian singular) or is the most negative leaves: its
+      neurons become 0, which is stationary whatever the multipliers;
+    * the point with the most negative multiplier leaves the support;
+    * the point off the support with the lowest margin below 1 joins it.
+
+    After a change the structure is rebuilt for the new active set (:func:`_resolve`: groups
+    merged by pattern, kinks on support points, flat pieces) and solved from the current
+    solution. Ends when no rule applies (then every open condition is checked in float), when
+    the Jacobian is singular with nothing to drop, when Newton does not converge, or after
+    ``_SUPPORT_ROUNDS`` rounds, saying which.
+    """
     for rounds in range(1, _SUPPORT_ROUNDS + 1):
-        if rounds > 1:
-            sol = rd.newton(data, groups, st, om, c)
-        if not sol.converged:
-            why = "Jacobian singular" if sol.cond >= 1e13 else "Newton did not converge"
-            return _Partial(trial, None, None, None, f"{why} on the reduced system (|F| = "
-                            f"{sol.residual:.2g}, cond = {sol.cond:.2g}); the convex "
-                            "program's point is returned", rounds)
-        om, c = rd.omega(sol), sol.c
-        if sol.lam.size and sol.lam.min() <= 0:
-            drop = int(np.argmin(sol.lam))
-            if st.support[drop] in set(st.pair_pos.tolist()):
-                return _Partial(trial, None, None, None, "the multiplier of a point on a kink "
-                                "is not positive; the convex program's point is returned", rounds)
-            st = replace(st, support=np.delete(st.support, drop))
-            om = np.delete(om, drop)
+        top = max(float(sol.c.max(initial=0.0)), 1e-300)
+        gone = np.abs(sol.c) <= _ZERO * top
+        if sol.solved and sol.c.min() < -_ZERO * top:  # only the most negative one leaves
+            gone |= sol.c == sol.c.min()
+        # a vanishing group also stalls Newton (the system may have no solution with it)
+        if gone.all():
+            return _fallback(trial, "every group's c_A vanished or turned negative", rounds)
+        if gone.any() and np.isfinite(sol.c).all():
+            groups, st, sol = _resolve(data, groups, st, sol, k, gone, None)
             continue
+        if not sol.solved:
+            return _fallback(trial, f"Newton did not converge on the reduced system (|F| = "
+                             f"{sol.residual:.2g}, cond = {sol.cond:.2g})", rounds)
+        if sol.lam.size and sol.lam.min() <= 0:
+            groups, st, sol = _resolve(data, groups, st, sol, k, None,
+                                       int(st.support[np.argmin(sol.lam)]))
+            continue
+        if not sol.converged:
+            return _fallback(trial, f"Jacobian singular on the reduced system (|F| = "
+                             f"{sol.residual:.2g}, cond = {sol.cond:.2g}) with every c_A and "
+                             "multiplier positive", rounds)
         net, bad = rd.float_checks(data, groups, st, sol, k)
         q = rd.sorted_margins(net, data)
         q[np.concatenate([st.support, st.flat])] = np.inf
         worst = int(np.argmin(q))
         if q[worst] < 1.0 - 1e-12:
-            pos = int(np.searchsorted(st.support, worst))
-            st = replace(st, support=np.insert(st.support, pos, worst))
-            om = np.insert(om, pos, 0.0)
+            groups, st, sol = _resolve(data, groups, st, sol, k, None, None, worst)
             continue
         return _Partial(net, groups, st, sol, "; ".join(bad), rounds)
-    return _Partial(trial, None, None, None,
-                    f"the support did not settle in {_SUPPORT_ROUNDS} rounds", _SUPPORT_ROUNDS)
+    return _fallback(trial, f"the active set did not settle in {_SUPPORT_ROUNDS} rounds",
+                     _SUPPORT_ROUNDS)
+
+
+def _fallback(trial: Network, why: str, rounds: int) -> _Partial:
+    return _Partial(trial, None, None, None, f"{why}; the convex program's point is returned",
+                    rounds)
+
+
+def _resolve(data, groups: rd.Groups, st: rd.Structure, sol: rd.Solution, k: int,
+             drop_groups: np.ndarray | None, drop_point: int | None, add_point: int | None = None):
+    """The reduced system of the changed active set, solved from the current solution.
+
+    The groups keep their activation ranges (a solution that is not yet a KKT point need not
+    keep them, so they are not read off its network); dropped groups lose their neurons, a
+    kink on a dropped point is released, and the structure (merged patterns, kinks on
+    support points, flat pieces) is rebuilt for the new support.
+    """
+    c = sol.c if drop_groups is None else np.where(drop_groups, 0.0, sol.c)
+    w, b, v = rd.network(groups, rd.directions(data, groups, st, sol), c, k).arrays()
+    s0 = np.union1d(st.support, st.flat)
+    kink = groups.kink
+    if drop_point is not None:
+        # the flat points pinned by the dropped point go with it: their multipliers are 0 only
+        # by the choice of the two anchors (any nonnegative ones with the anchors' moments
+        # would do, and a negative anchor says there are none); points that then fall below
+        # margin 1 come back one at a time
+        pinned = st.flat[(st.anchors == drop_point).any(axis=1)]
+        s0 = np.setdiff1d(s0, np.concatenate([[drop_point], pinned]))
+        kink = np.where(kink == drop_point, -1, kink)
+    if add_point is not None:
+        s0 = np.union1d(s0, [add_point])
+    keep = np.ones(groups.m, dtype=bool) if drop_groups is None else ~drop_groups
+    groups = rd.regroup(groups, keep, groups.start, groups.stop, v, kink)
+    prior = np.zeros(data.n)
+    prior[st.support] = np.maximum(sol.lam, 0.0)
+    return rd.solve_groups(data, groups, w, b, v, s0, _TIGHT, prior)
 
 
 def _finish(net: Network, groups, st, sol, data, order, ds: Dataset, theta_in, rounds: int,
@@ -572,6 +706,9 @@ def _finish(net: Network, groups, st, sol, data, order, ds: Dataset, theta_in, r
     q = rd.sorted_margins(net, data)
     if q.min() > 0:
         net = net.scaled(1.0 / math.sqrt(float(q.min())))
+    elif sol is None:  # an unconverged point that misclassifies: the input is the better answer
+        net = Network(*np.split(theta_in, 3))
+        reason += " -- it misclassifies a point, so the input (normalized) is returned instead"
     lambdas = np.zeros(ds.n)
     if sol is not None:
         eps, delta = rd.stationarity(net, data, st, groups, sol)
